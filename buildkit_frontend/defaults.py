@@ -1,0 +1,32 @@
+"""Fixed names, paths and defaults of the PYENV expansion, in one place."""
+
+from __future__ import annotations
+
+#: The instruction this project adds to Dockerfiles.
+KEYWORD = "PYENV"
+
+#: Every PYENV environment exports ENV <ENV_PREFIX><name>=<venv>/bin/python.
+ENV_PREFIX = "ASTRO_PYENV_"
+
+#: Interpreters live here, the pyenv way: <PYENV_ROOT>/versions/<version>.
+PYENV_ROOT = "/opt/pyenv"
+
+#: Where a venv goes unless its PYENV line says --path (astro-provider-venv's layout).
+VENV_ROOT = "/home/astro/.venv"
+
+#: Helper-stage scratch space noting the interpreter a stage built; never copied out.
+STATE_DIR = "/var/lib/buildkit-pyenv"
+
+#: Build arguments the generated stages declare, with their defaults. A user sets them
+#: with --build-arg (CLI or docker build) or a global ARG in the Dockerfile.
+BUILD_ARG_DEFAULTS = {
+    "PYENV_PYTHON_MIRROR": "https://www.python.org/ftp/python",
+    "PYENV_PYTHON_CONFIGURE_OPTS": "",
+}
+
+#: `# syntax=` images whose repository name ends with one of these are this frontend
+#: (or the one it replaces): the CLI drops that line, as the output is plain Dockerfile.
+OWN_FRONTEND_NAMES = ("buildkit-pyenv", "buildkit-pyenv/frontend", "astronomer/airflow-extensions")
+
+#: Shown with grammar errors.
+USAGE = "PYENV [--flag=value ...] <python-version> <venv-name> [<requirements-file>]"

@@ -1,0 +1,45 @@
+"""Everything a render depends on besides the Dockerfile text, resolved once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PyenvError
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Build arguments and, where known, a way to look into the build context."""
+
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    #: Says whether a context-relative file exists; None when the context is unknown.
+    context_has: Callable[[str], bool] | None = None
+    #: How messages name the context.
+    context_label: str = "the build context"
+
+
+def directory_context(path: Path) -> tuple[Callable[[str], bool], str]:
+    """A `context_has` for a local directory, and its label."""
+    root = path.resolve()
+
+    def has(relative: str) -> bool:
+        return (root / relative).is_file()
+
+    return has, str(path)
+
+
+def parse_build_args(items: list[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """`KEY=VALUE` items as docker build takes them; a bare KEY reads the environment."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise PyenvError(f"--build-arg {item!r} has no name", hint="--build-arg NAME=VALUE")
+        if not sep:
+            if key not in environ:
+                continue  # as docker build does: an unset bare name is ignored
+            value = environ[key]
+        values[key] = value
+    return values

@@ -1,0 +1,204 @@
+"""A plan → plain Dockerfile text, and a map from its lines back to the user's.
+
+The user's lines are copied byte for byte, with three exceptions: each PYENV line
+becomes COPY and ENV lines, this frontend's own `# syntax=` line is dropped, and a
+numeric stage reference (`COPY --from=1`) is renumbered when helper stages come
+before the stage it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import defaults, templates
+from .dockerfile import ParsedDockerfile
+from .errors import SourceRange
+from .plan import Expansion, InterpreterStage, Plan, VenvStage
+
+# Numeric stage references: COPY's --from flag and the from= of a RUN --mount.
+_NUMERIC_FROM = {
+    "COPY": re.compile(r"(?<=\s)(--from=)(\d+)(?=\s)"),
+    "RUN": re.compile(r"(--mount=\S*?(?<=[=,])from=)(\d+)\b"),
+}
+_REQUIREMENTS_COPY = "/tmp/buildkit-pyenv/requirements.txt"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Lines `start`..`end` (1-based) of the output came from `origin` in the input.
+
+    `verbatim` segments map line for line; the others (helper stages, PYENV expansions)
+    map as a whole to the PYENV line that caused them.
+    """
+
+    start: int
+    end: int
+    origin: SourceRange
+    verbatim: bool
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The plain Dockerfile and where each of its lines came from."""
+
+    text: str
+    segments: tuple[Segment, ...]
+
+    def origin_of(self, line: int) -> SourceRange | None:
+        """The input lines that output line `line` (1-based) stands for."""
+        for segment in self.segments:
+            if segment.start <= line <= segment.end:
+                if not segment.verbatim:
+                    return segment.origin
+                source_line = segment.origin.start + (line - segment.start)
+                return SourceRange(segment.origin.file, source_line, source_line)
+        return None
+
+
+def is_own_frontend(image: str) -> bool:
+    """Whether a `# syntax=` image is this frontend (or the one it replaces)."""
+    name = image.split("@", 1)[0]
+    if name.rfind(":") > name.rfind("/"):
+        name = name[: name.rfind(":")]
+    return any(name == own or name.endswith("/" + own) for own in defaults.OWN_FRONTEND_NAMES)
+
+
+def render(plan: Plan, keep_syntax: bool = False) -> Rendered:
+    """Render `plan` as a plain multi-stage Dockerfile."""
+    dockerfile = plan.dockerfile
+    out = _Output(dockerfile.filename)
+    dropped = {
+        d.line
+        for d in dockerfile.directives
+        if d.name == "syntax" and not keep_syntax and is_own_frontend(d.value)
+    }
+    inserts = {
+        _insertion_line(dockerfile, plan.stages[i].from_instruction.start): i for i in plan.helpers
+    }
+    renumber = _renumbering(plan)
+    rewritable = {
+        line: _NUMERIC_FROM[instruction.keyword]
+        for instruction in dockerfile.instructions
+        if instruction.keyword in _NUMERIC_FROM and renumber
+        for line in range(instruction.start, instruction.head_end + 1)
+    }
+
+    line = 0
+    while line < len(dockerfile.lines):
+        if line in inserts:
+            for helper in plan.helpers[inserts[line]]:
+                out.generated(_helper_text(plan, helper), _helper_origin(helper))
+        expansion = plan.expansions.get(line)
+        if expansion is not None:
+            out.generated(_expansion_text(plan, expansion), dockerfile.where(expansion.instruction))
+            line = expansion.instruction.end + 1
+            continue
+        text = dockerfile.lines[line]
+        if line in dropped:
+            line += 1
+            continue
+        if line in rewritable:
+            text = rewritable[line].sub(lambda m: _renumbered(m, renumber), text)
+        out.verbatim(text, line + 1)
+        line += 1
+    return out.result()
+
+
+class _Output:
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.parts: list[str] = []
+        self.segments: list[Segment] = []
+        self.lines = 0
+
+    def generated(self, text: str, origin: SourceRange) -> None:
+        count = text.count("\n")
+        self.parts.append(text)
+        self.segments.append(Segment(self.lines + 1, self.lines + count, origin, False))
+        self.lines += count
+
+    def verbatim(self, text: str, source_line: int) -> None:
+        self.parts.append(text)
+        self.lines += 1
+        last = self.segments[-1] if self.segments else None
+        if (
+            last
+            and last.verbatim
+            and last.end == self.lines - 1
+            and last.origin.end == source_line - 1
+        ):
+            origin = SourceRange(self.filename, last.origin.start, source_line)
+            self.segments[-1] = Segment(last.start, self.lines, origin, True)
+        else:
+            origin = SourceRange(self.filename, source_line, source_line)
+            self.segments.append(Segment(self.lines, self.lines, origin, True))
+
+    def result(self) -> Rendered:
+        return Rendered("".join(self.parts), tuple(self.segments))
+
+
+def _insertion_line(dockerfile: ParsedDockerfile, from_line: int) -> int:
+    """Helper stages go above a stage's FROM and the comment lines directly above it."""
+    directive_lines = {d.line for d in dockerfile.directives}
+    line = from_line
+    while (
+        line > 0
+        and line - 1 not in directive_lines
+        and dockerfile.lines[line - 1].lstrip().startswith("#")
+    ):
+        line -= 1
+    return line
+
+
+def _renumbering(plan: Plan) -> dict[int, int]:
+    """New index of each user stage whose index helper stages before it shift."""
+    mapping, shift = {}, 0
+    for stage in plan.stages:
+        shift += len(plan.helpers.get(stage.index, ()))
+        if shift:
+            mapping[stage.index] = stage.index + shift
+    return mapping
+
+
+def _renumbered(match: re.Match[str], renumber: dict[int, int]) -> str:
+    index = int(match.group(2))
+    return match.group(1) + str(renumber.get(index, index))
+
+
+def _helper_text(plan: Plan, helper: InterpreterStage | VenvStage) -> str:
+    common = {
+        "state_dir": defaults.STATE_DIR,
+        "pyenv_root": defaults.PYENV_ROOT,
+        "build_args": plan.build_args,
+        "scripts": _Scripts(),
+    }
+    if isinstance(helper, InterpreterStage):
+        return templates.render("interpreter-stage.Dockerfile.j2", stage=helper, **common) + "\n"
+    return (
+        templates.render(
+            "venv-stage.Dockerfile.j2", stage=helper, requirements_copy=_REQUIREMENTS_COPY, **common
+        )
+        + "\n"
+    )
+
+
+def _helper_origin(helper: InterpreterStage | VenvStage) -> SourceRange:
+    return helper.first.where if isinstance(helper, InterpreterStage) else helper.spec.where
+
+
+def _expansion_text(plan: Plan, expansion: Expansion) -> str:
+    original = plan.dockerfile.source(expansion.instruction).rstrip("\n").split("\n")
+    return templates.render(
+        "pyenv-line.Dockerfile.j2",
+        expansion=expansion,
+        original=[line.rstrip("\r") for line in original],
+        pyenv_root=defaults.PYENV_ROOT,
+    )
+
+
+class _Scripts:
+    """Lets templates write scripts["name.sh"] for a script's verbatim text."""
+
+    def __getitem__(self, name: str) -> str:
+        return templates.script(name)

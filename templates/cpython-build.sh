@@ -1,0 +1,47 @@
+# Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
+# the libraries the base image lacks, and checks that the standard modules import.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+version=$(cat "$PYENV_STATE/version")
+prefix=$PYENV_ROOT/versions/$version
+src=$(mktemp -d)
+log=$PYENV_STATE/build.log
+tar -xJf "$PYENV_STATE/Python.tar.xz" -C "$src" --strip-components=1
+rm "$PYENV_STATE/Python.tar.xz"
+cd "$src"
+say "building CPython $version into $prefix (log: $log)"
+# RPATH rather than RUNPATH, so that bundled libraries also find their own dependencies.
+# shellcheck disable=SC2086
+if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
+        --enable-loadable-sqlite-extensions --without-static-libpython \
+        --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
+        LDFLAGS="-Wl,-rpath,$prefix/lib -Wl,--disable-new-dtags" \
+        $PYENV_PYTHON_CONFIGURE_OPTS \
+    && make -j"$(nproc)" && make install; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "building CPython $version failed (the end of its log is above)"
+fi
+cd /
+rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+ln -sf python3 "$prefix/bin/python"
+ln -sf pip3 "$prefix/bin/pip"
+
+: >"$PYENV_STATE/bundled-libs"
+for lib in $( { ldd "$prefix"/bin/python3 "$prefix"/lib/libpython*.so.* \
+        "$prefix"/lib/python*/lib-dynload/*.so 2>/dev/null || true; } \
+        | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }' | sort -u); do
+    soname=${lib%%=*} path=${lib#*=}
+    case "$path" in "$prefix"/*) continue ;; esac
+    if ! grep -qxF "$soname" "$PYENV_STATE/base-libs"; then
+        cp -L "$path" "$prefix/lib/$soname"
+        echo "$soname" >>"$PYENV_STATE/bundled-libs"
+    fi
+done
+[ -s "$PYENV_STATE/bundled-libs" ] && say "bundled: $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
+
+"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv, curses, dbm.gnu' \
+    || die "CPython $version lacks a standard module (see above)"
+printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
+say "CPython $version is ready in $prefix"

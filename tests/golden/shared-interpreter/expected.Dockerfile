@@ -1,0 +1,195 @@
+# buildkit-pyenv: CPython 3.13 built from source on buildkit-pyenv-test/astro:bookworm, for Dockerfile:2
+FROM buildkit-pyenv-test/astro:bookworm AS pyenv-python-3.13
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+ARG PYENV_PYTHON_MIRROR=https://www.python.org/ftp/python
+RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
+    PYENV_REQUEST=3.13 PYENV_SHA256='' \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Finds the CPython release PYENV_REQUEST names on PYENV_PYTHON_MIRROR (python.org's
+# layout: <mirror>/<version>/Python-<version>.tar.xz), downloads it through the cache
+# mount unless it is there, checks PYENV_SHA256 when set, and leaves the tarball and
+# the version it resolved to in PYENV_STATE.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+mirror=${PYENV_PYTHON_MIRROR%/}
+downloads=/var/cache/buildkit-pyenv/downloads
+mkdir -p "$downloads"
+
+tarball_url() {  # python.org keeps pre-releases in the directory of the final release
+    printf '%s/%s/Python-%s.tar.xz' "$mirror" "$(printf %s "$1" | sed -E 's/(a|b|rc)[0-9]+$//')" "$1"
+}
+
+case "$PYENV_REQUEST" in
+    *.*.*) candidates=$PYENV_REQUEST ;;
+    *)
+        say "looking up the newest $PYENV_REQUEST.x on $mirror/"
+        listing=$(curl -fsSL "$mirror/") || die "cannot list $mirror/ (is PYENV_PYTHON_MIRROR right?)"
+        escaped=$(printf %s "$PYENV_REQUEST" | sed 's/\./\\./g')
+        candidates=$(printf '%s\n' "$listing" \
+            | grep -oE "href=\"$escaped\\.[0-9]+/\"" \
+            | sed -E 's/^href="([^/]*)\/"$/\1/' | sort -u -t. -k3,3nr)
+        [ -n "$candidates" ] || die "$mirror/ lists no $PYENV_REQUEST.x release"
+        ;;
+esac
+
+# The newest listed release whose tarball exists: a directory can come before its release.
+version=
+for candidate in $candidates; do
+    if [ -s "$downloads/Python-$candidate.tar.xz" ] \
+        || curl -fsSIL -o /dev/null "$(tarball_url "$candidate")"; then
+        version=$candidate
+        break
+    fi
+done
+[ -n "$version" ] || die "no Python-$PYENV_REQUEST tarball found on $mirror/"
+
+cached=$downloads/Python-$version.tar.xz
+if [ ! -s "$cached" ]; then
+    say "downloading $(tarball_url "$version")"
+    # A unique name: another stage may be fetching the same release at the same time.
+    curl -fsSL -o "$cached.$$" "$(tarball_url "$version")" \
+        || { rm -f "$cached.$$"; die "downloading Python $version from $mirror failed"; }
+    mv "$cached.$$" "$cached"
+fi
+if [ -n "$PYENV_SHA256" ] \
+    && ! printf '%s  %s\n' "$PYENV_SHA256" "$cached" | sha256sum -c --status -; then
+    rm -f "$cached"
+    die "Python-$version.tar.xz from $mirror does not have the SHA-256 --sha256 gives"
+fi
+cp "$cached" "$PYENV_STATE/Python.tar.xz"
+printf '%s\n' "$version" >"$PYENV_STATE/version"
+say "using CPython $version"
+BUILDKIT_PYENV_EOF
+ARG PYENV_PYTHON_CONFIGURE_OPTS=
+RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
+# the libraries the base image lacks, and checks that the standard modules import.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+version=$(cat "$PYENV_STATE/version")
+prefix=$PYENV_ROOT/versions/$version
+src=$(mktemp -d)
+log=$PYENV_STATE/build.log
+tar -xJf "$PYENV_STATE/Python.tar.xz" -C "$src" --strip-components=1
+rm "$PYENV_STATE/Python.tar.xz"
+cd "$src"
+say "building CPython $version into $prefix (log: $log)"
+# RPATH rather than RUNPATH, so that bundled libraries also find their own dependencies.
+# shellcheck disable=SC2086
+if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
+        --enable-loadable-sqlite-extensions --without-static-libpython \
+        --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
+        LDFLAGS="-Wl,-rpath,$prefix/lib -Wl,--disable-new-dtags" \
+        $PYENV_PYTHON_CONFIGURE_OPTS \
+    && make -j"$(nproc)" && make install; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "building CPython $version failed (the end of its log is above)"
+fi
+cd /
+rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+ln -sf python3 "$prefix/bin/python"
+ln -sf pip3 "$prefix/bin/pip"
+
+: >"$PYENV_STATE/bundled-libs"
+for lib in $( { ldd "$prefix"/bin/python3 "$prefix"/lib/libpython*.so.* \
+        "$prefix"/lib/python*/lib-dynload/*.so 2>/dev/null || true; } \
+        | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }' | sort -u); do
+    soname=${lib%%=*} path=${lib#*=}
+    case "$path" in "$prefix"/*) continue ;; esac
+    if ! grep -qxF "$soname" "$PYENV_STATE/base-libs"; then
+        cp -L "$path" "$prefix/lib/$soname"
+        echo "$soname" >>"$PYENV_STATE/bundled-libs"
+    fi
+done
+[ -s "$PYENV_STATE/bundled-libs" ] && say "bundled: $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
+
+"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv, curses, dbm.gnu' \
+    || die "CPython $version lacks a standard module (see above)"
+printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
+say "CPython $version is ready in $prefix"
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: venv tools on CPython 3.13, for Dockerfile:2
+FROM pyenv-python-3.13 AS pyenv-venv-tools
+COPY ["requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
+RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_VENV=/home/astro/.venv/tools PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
+    PYENV_REQUIREMENTS_NAME=requirements.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
+# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+
+# Settings a base image may carry that would send pip outside the venv.
+export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
+unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+
+python=$(cat "$PYENV_STATE/python")
+say "creating $PYENV_VENV on $("$python" -c 'import platform; print(platform.python_version())')"
+"$python" -m venv "$PYENV_VENV"
+if [ -n "$PYENV_REQUIREMENTS" ]; then
+    say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV"
+    "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
+        --progress-bar=off -r "$PYENV_REQUIREMENTS"
+fi
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: venv reports on CPython 3.13, for Dockerfile:3
+FROM pyenv-python-3.13 AS pyenv-venv-reports
+COPY ["reports.txt", "/tmp/buildkit-pyenv/requirements.txt"]
+RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_VENV=/home/astro/.venv/reports PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
+    PYENV_REQUIREMENTS_NAME=reports.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
+# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+
+# Settings a base image may carry that would send pip outside the venv.
+export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
+unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+
+python=$(cat "$PYENV_STATE/python")
+say "creating $PYENV_VENV on $("$python" -c 'import platform; print(platform.python_version())')"
+"$python" -m venv "$PYENV_VENV"
+if [ -n "$PYENV_REQUIREMENTS" ]; then
+    say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV"
+    "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
+        --progress-bar=off -r "$PYENV_REQUIREMENTS"
+fi
+BUILDKIT_PYENV_EOF
+
+FROM buildkit-pyenv-test/astro:bookworm
+# PYENV 3.13 tools requirements.txt
+COPY --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
+COPY --from=pyenv-venv-tools /home/astro/.venv/tools/ /home/astro/.venv/tools/
+ENV ASTRO_PYENV_tools=/home/astro/.venv/tools/bin/python
+# PYENV 3.13 reports reports.txt
+COPY --from=pyenv-venv-reports /home/astro/.venv/reports/ /home/astro/.venv/reports/
+ENV ASTRO_PYENV_reports=/home/astro/.venv/reports/bin/python
+USER astro

@@ -1,0 +1,62 @@
+"""Reading Dockerfiles: lines, directives, continuations and heredocs."""
+
+from __future__ import annotations
+
+from buildkit_frontend.dockerfile import parse
+
+
+def keywords(text: str) -> list[tuple[str, int, int]]:
+    return [(i.keyword, i.start, i.end) for i in parse(text).instructions]
+
+
+def test_continuations_and_comments():
+    text = "FROM a\nRUN one \\\n  # a comment inside\n  two\npyenv 3.13 \\\n x\n"
+    assert keywords(text) == [("FROM", 0, 0), ("RUN", 1, 3), ("PYENV", 4, 5)]
+    pyenv = parse(text).instructions[2]
+    assert pyenv.value.split() == ["3.13", "x"]
+
+
+def test_escape_directive_backtick():
+    text = "# escape=`\nFROM a\nPYENV 3.13 `\n  x\n"
+    parsed = parse(text)
+    assert parsed.directives[0].name == "escape"
+    assert parsed.instructions[1].value.split() == ["3.13", "x"]
+    assert (parsed.instructions[1].start, parsed.instructions[1].end) == (2, 3)
+
+
+def test_directives_stop_at_the_first_other_line():
+    parsed = parse("# syntax=img\n# check=skip=all\n\n# escape=`\nFROM a\n")
+    assert [(d.name, d.value, d.line) for d in parsed.directives] == [
+        ("syntax", "img", 0),
+        ("check", "skip=all", 1),
+    ]
+
+
+def test_heredoc_bodies_are_not_instructions():
+    text = (
+        "FROM a\n"
+        "RUN <<EOF\n"
+        "PYENV 3.13 fake\n"
+        "echo hi \\\n"
+        "EOF\n"
+        "COPY <<-'ONE' <<TWO /dst/\n"
+        "\tPYENV 3.12 also-fake\n"
+        "\tONE\n"
+        "RUN not an instruction\n"
+        "TWO\n"
+        "PYENV 3.13 real\n"
+    )
+    assert keywords(text) == [("FROM", 0, 0), ("RUN", 1, 4), ("COPY", 5, 9), ("PYENV", 10, 10)]
+    assert parse(text).instructions[2].head_end == 5
+
+
+def test_heredoc_in_quotes_is_not_a_heredoc():
+    text = "FROM a\nRUN echo '<<EOF'\nPYENV 3.13 real\n"
+    assert [k for k, _, _ in keywords(text)] == ["FROM", "RUN", "PYENV"]
+
+
+def test_crlf_and_missing_final_newline():
+    text = "FROM a\r\nPYENV 3.13 x\r\nCMD y"
+    parsed = parse(text)
+    assert parsed.lines == ("FROM a\r\n", "PYENV 3.13 x\r\n", "CMD y")
+    assert parsed.instructions[1].value.split() == ["3.13", "x"]

@@ -1,0 +1,57 @@
+"""Golden renders: given tests/golden/<case>/Dockerfile, exactly expected.Dockerfile comes out.
+
+Regenerate after an intended change with `make golden`, then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from buildkit_frontend.options import RenderOptions, directory_context
+from buildkit_frontend.plan import plan_dockerfile
+from buildkit_frontend.render import render
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file())
+
+
+def render_case(case: Path) -> str:
+    args_file = case / "build-args"
+    build_args = {}
+    if args_file.is_file():
+        for line in args_file.read_text().splitlines():
+            key, _, value = line.partition("=")
+            build_args[key] = value
+    has, label = directory_context(case)
+    options = RenderOptions(build_args, has, label)
+    return render(plan_dockerfile((case / "Dockerfile").read_text(), "Dockerfile", options)).text
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_golden(name):
+    case = GOLDEN / name
+    rendered = render_case(case)
+    expected = case / "expected.Dockerfile"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        expected.write_text(rendered)
+    assert expected.is_file(), f"no {expected}; run `make golden`"
+    assert rendered == expected.read_text()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_user_lines_survive_byte_for_byte(name):
+    """Every line that is not PYENV (nor our syntax line) appears, in order, unchanged."""
+    case = GOLDEN / name
+    rendered = render_case(case).split("\n")
+    position = 0
+    in_pyenv = False
+    for line in (case / "Dockerfile").read_text().split("\n"):
+        if line.upper().startswith("PYENV") or in_pyenv:
+            in_pyenv = line.endswith("\\")
+            continue
+        if line.startswith("# syntax=") or "from=0" in line or "from=1" in line:
+            continue
+        position = rendered.index(line, position) + 1

@@ -1,0 +1,126 @@
+"""Whole-Dockerfile rules: stages, duplicates, the build context, shared interpreters."""
+
+from __future__ import annotations
+
+import pytest
+
+from buildkit_frontend.errors import PyenvError
+from buildkit_frontend.options import RenderOptions
+from buildkit_frontend.plan import InterpreterStage, VenvStage, plan_dockerfile
+
+
+def plan(text: str, **kwargs):
+    return plan_dockerfile(text, "Dockerfile", RenderOptions(**kwargs))
+
+
+def error_of(text: str, **kwargs) -> str:
+    with pytest.raises(PyenvError) as raised:
+        plan(text, **kwargs)
+    return str(raised.value)
+
+
+def test_pyenv_before_from():
+    text = error_of("ARG X=1\nPYENV 3.13 a\nFROM img\n")
+    assert text.startswith("Dockerfile:2: PYENV must come after a FROM")
+    assert "2 | PYENV 3.13 a" in text
+
+
+def test_onbuild_pyenv():
+    assert "ONBUILD PYENV is not supported" in error_of("FROM img\nONBUILD PYENV 3.13 a\n")
+
+
+def test_duplicate_names_in_a_stage():
+    text = error_of("FROM img\nPYENV 3.13 tools\nRUN true\nPYENV 3.12 tools\n")
+    assert text.startswith("Dockerfile:4: venv name 'tools' is already used by Dockerfile:2")
+
+
+def test_duplicate_names_ignore_case():
+    assert "is already used by Dockerfile:2" in error_of("FROM img\nPYENV 3.13 Tools\nPYENV 3.13 tools\n")
+
+
+def test_duplicate_name_in_a_parent_stage():
+    text = "FROM img AS a\nPYENV 3.13 tools\nFROM a AS b\nPYENV 3.12 tools\n"
+    assert error_of(text).startswith("Dockerfile:4: venv name 'tools' is already used by Dockerfile:2")
+
+
+def test_same_name_in_unrelated_stages_is_fine():
+    result = plan("FROM img AS dev\nPYENV 3.13 tools\nFROM img AS prod\nPYENV 3.13 tools\n")
+    venvs = [h.name for group in result.helpers.values() for h in group if isinstance(h, VenvStage)]
+    assert venvs == ["pyenv-venv-tools", "pyenv-venv-tools-2"]
+
+
+def test_duplicate_paths():
+    text = "FROM img\nPYENV --path=/envs/x 3.13 a\nPYENV --path=/envs/x 3.13 b\n"
+    assert "venv path '/envs/x' is already used by Dockerfile:2" in error_of(text)
+
+
+def test_requirements_must_exist_when_the_context_is_known():
+    text = error_of(
+        "FROM img\nPYENV 3.13 a missing.txt\n",
+        context_has=lambda path: False,
+        context_label="the build context ./ctx/",
+    )
+    assert "requirements file 'missing.txt' is not in the build context ./ctx/" in text
+    assert plan("FROM img\nPYENV 3.13 a present.txt\n", context_has=lambda path: True)
+
+
+def test_scratch_base():
+    assert "starts FROM scratch" in error_of("FROM scratch\nPYENV 3.13 a\n")
+
+
+def test_conflicting_checksums():
+    text = f"FROM img\nPYENV --sha256={'a' * 64} 3.13.5 a\nPYENV --sha256={'b' * 64} 3.13.5 b\n"
+    assert "differs from the one at Dockerfile:2" in error_of(text)
+
+
+def test_checksum_from_any_line_applies_to_the_shared_interpreter():
+    result = plan(f"FROM img\nPYENV 3.13.5 a\nPYENV --sha256={'c' * 64} 3.13.5 b\n")
+    (interpreter,) = [h for h in result.helpers[0] if isinstance(h, InterpreterStage)]
+    assert interpreter.sha256 == "c" * 64
+
+
+def test_one_interpreter_per_base_and_version():
+    result = plan(
+        "FROM img AS a\nPYENV 3.13 x\nPYENV 3.13 y\nPYENV 3.12 z\n"
+        "FROM other AS b\nPYENV 3.13 w\n"
+        "FROM a AS c\nPYENV 3.13 v\n"
+    )
+    interpreters = [
+        (h.name, h.root.base, h.version)
+        for group in result.helpers.values()
+        for h in group
+        if isinstance(h, InterpreterStage)
+    ]
+    assert interpreters == [
+        ("pyenv-python-3.13", "img", "3.13"),
+        ("pyenv-python-3.12", "img", "3.12"),
+        ("pyenv-python-3.13-2", "other", "3.13"),
+    ]
+    copies = {e.venv.spec.name: e.copy_interpreter for e in result.expansions.values()}
+    # y shares x's interpreter in the same stage; v's stage inherits it from a.
+    assert copies == {"x": True, "y": False, "z": True, "w": True, "v": False}
+
+
+def test_stage_names_never_clash_with_the_users():
+    result = plan("FROM img AS pyenv-python-3.13\nFROM img\nPYENV 3.13 x\n")
+    names = [h.name for h in result.helpers[1]]
+    assert names == ["pyenv-python-3.13-2", "pyenv-venv-x"]
+
+
+def test_build_args_reach_pyenv_and_generated_args():
+    text = "ARG PY=3.11\nARG PYENV_PYTHON_MIRROR=http://m/\nFROM img\nARG NAME=n\nPYENV $PY $NAME\n"
+    result = plan(text, build_args={"PY": "3.12"})
+    (spec,) = result.environments
+    assert (spec.version, spec.name) == ("3.12", "n")
+    assert result.build_args["PYENV_PYTHON_MIRROR"] == "http://m/"
+    overridden = plan(text, build_args={"PYENV_PYTHON_MIRROR": "http://other/"})
+    assert overridden.build_args["PYENV_PYTHON_MIRROR"] == "http://other/"
+
+
+def test_stage_arg_declared_after_the_line_does_not_count():
+    assert "$V is not set" in error_of("FROM img\nPYENV 3.13 $V\nARG V=x\n")
+
+
+def test_no_pyenv_lines_is_a_plain_dockerfile():
+    result = plan("FROM img\nRUN true\n")
+    assert result.environments == [] and dict(result.helpers) == {}
