@@ -24,9 +24,10 @@ _ONBUILD_PYENV = re.compile(rf"^\s*{defaults.KEYWORD}\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class InterpreterStage:
-    """A helper stage that builds one CPython."""
+    """Helper stages that fetch (`source_name`) and build (`name`) one CPython."""
 
     name: str
+    source_name: str
     root: Root
     version: str
     sha256: str | None
@@ -104,8 +105,9 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
             interpreter = interpreters.get(key)
             if interpreter is None:
                 name = _unique(f"pyenv-python-{spec.version}", taken)
+                source_name = _unique(f"{name}-source", taken)
                 sha256 = checksums.get(spec.version)
-                interpreter = InterpreterStage(name, root, spec.version, sha256, spec)
+                interpreter = InterpreterStage(name, source_name, root, spec.version, sha256, spec)
                 interpreters[key] = interpreter
                 helpers.setdefault(stage.index, []).append(interpreter)
             venv = VenvStage(_unique(f"pyenv-venv-{spec.name.lower()}", taken), interpreter, spec)

@@ -45,6 +45,10 @@ class Rendered:
     text: str
     segments: tuple[Segment, ...]
 
+    def is_generated(self, line: int) -> bool:
+        """Whether output line `line` (1-based) was written by buildkit-pyenv."""
+        return any(s.start <= line <= s.end and not s.verbatim for s in self.segments)
+
     def origin_of(self, line: int) -> SourceRange | None:
         """The input lines that output line `line` (1-based) stands for."""
         for segment in self.segments:
@@ -64,14 +68,18 @@ def is_own_frontend(image: str) -> bool:
     return any(name == own or name.endswith("/" + own) for own in defaults.OWN_FRONTEND_NAMES)
 
 
-def render(plan: Plan, keep_syntax: bool = False) -> Rendered:
-    """Render `plan` as a plain multi-stage Dockerfile."""
+def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
+    """Render `plan` as a plain multi-stage Dockerfile.
+
+    A `# syntax=` line naming this frontend is dropped: by its known names, or as
+    `frontend_image` when BuildKit says which image is running.
+    """
     dockerfile = plan.dockerfile
     out = _Output(dockerfile.filename)
     dropped = {
         d.line
         for d in dockerfile.directives
-        if d.name == "syntax" and not keep_syntax and is_own_frontend(d.value)
+        if d.name == "syntax" and (is_own_frontend(d.value) or d.value == frontend_image)
     }
     inserts = {
         _insertion_line(dockerfile, plan.stages[i].from_instruction.start): i for i in plan.helpers
@@ -155,7 +163,7 @@ def _renumbering(plan: Plan) -> dict[int, int]:
     """New index of each user stage whose index helper stages before it shift."""
     mapping, shift = {}, 0
     for stage in plan.stages:
-        shift += len(plan.helpers.get(stage.index, ()))
+        shift += sum(_stage_count(helper) for helper in plan.helpers.get(stage.index, ()))
         if shift:
             mapping[stage.index] = stage.index + shift
     return mapping
@@ -164,6 +172,10 @@ def _renumbering(plan: Plan) -> dict[int, int]:
 def _renumbered(match: re.Match[str], renumber: dict[int, int]) -> str:
     index = int(match.group(2))
     return match.group(1) + str(renumber.get(index, index))
+
+
+def _stage_count(helper: InterpreterStage | VenvStage) -> int:
+    return 2 if isinstance(helper, InterpreterStage) else 1
 
 
 def _helper_text(plan: Plan, helper: InterpreterStage | VenvStage) -> str:

@@ -25,6 +25,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 

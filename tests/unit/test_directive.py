@@ -22,7 +22,11 @@ def error_of(value: str, **variables: str) -> str:
 
 def test_upstream_forms_are_accepted():
     spec = pyenv("3.8 snowpark snowpark-requirements.txt")
-    assert (spec.version, spec.name, spec.requirements) == ("3.8", "snowpark", "snowpark-requirements.txt")
+    assert (spec.version, spec.name, spec.requirements) == (
+        "3.8",
+        "snowpark",
+        "snowpark-requirements.txt",
+    )
     assert spec.venv_path == "/home/astro/.venv/snowpark"
     assert spec.variable == "ASTRO_PYENV_snowpark"
     assert spec.python == "/home/astro/.venv/snowpark/bin/python"

@@ -35,12 +35,16 @@ def test_duplicate_names_in_a_stage():
 
 
 def test_duplicate_names_ignore_case():
-    assert "is already used by Dockerfile:2" in error_of("FROM img\nPYENV 3.13 Tools\nPYENV 3.13 tools\n")
+    assert "is already used by Dockerfile:2" in error_of(
+        "FROM img\nPYENV 3.13 Tools\nPYENV 3.13 tools\n"
+    )
 
 
 def test_duplicate_name_in_a_parent_stage():
     text = "FROM img AS a\nPYENV 3.13 tools\nFROM a AS b\nPYENV 3.12 tools\n"
-    assert error_of(text).startswith("Dockerfile:4: venv name 'tools' is already used by Dockerfile:2")
+    assert error_of(text).startswith(
+        "Dockerfile:4: venv name 'tools' is already used by Dockerfile:2"
+    )
 
 
 def test_same_name_in_unrelated_stages_is_fine():

@@ -1,7 +1,7 @@
 ARG PY=3.11
 ARG PYENV_PYTHON_MIRROR=https://mirror.example/python
-# buildkit-pyenv: CPython 3.12 built from source on debian:bookworm, for Dockerfile:5
-FROM debian:bookworm AS pyenv-python-3.12
+# buildkit-pyenv: the CPython 3.12 source, for the PYENV line 5
+FROM debian:bookworm AS pyenv-python-3.12-source
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -85,6 +85,33 @@ cp "$cached" "$PYENV_STATE/Python.tar.xz"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.12 built from source on debian:bookworm, for the PYENV line 5
+FROM debian:bookworm AS pyenv-python-3.12
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.12-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
 RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
@@ -114,6 +141,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 
@@ -136,8 +167,8 @@ printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: CPython 3.13 built from source on debian:bookworm, for Dockerfile:6
-FROM debian:bookworm AS pyenv-python-3.13
+# buildkit-pyenv: the CPython 3.13 source, for the PYENV line 6
+FROM debian:bookworm AS pyenv-python-3.13-source
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -221,6 +252,33 @@ cp "$cached" "$PYENV_STATE/Python.tar.xz"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.13 built from source on debian:bookworm, for the PYENV line 6
+FROM debian:bookworm AS pyenv-python-3.13
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.13-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
 RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
@@ -250,6 +308,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 
@@ -272,7 +334,7 @@ printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv data on CPython 3.12, for Dockerfile:5
+# buildkit-pyenv: venv data on CPython 3.12, for the PYENV line 5
 FROM pyenv-python-3.12 AS pyenv-venv-data
 COPY ["data-requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
@@ -297,7 +359,7 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
 fi
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv other on CPython 3.13, for Dockerfile:6
+# buildkit-pyenv: venv other on CPython 3.13, for the PYENV line 6
 FROM pyenv-python-3.13 AS pyenv-venv-other
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
     PYENV_VENV=/home/astro/.venv/other PYENV_REQUIREMENTS='' \

@@ -1,5 +1,5 @@
-# buildkit-pyenv: CPython 3.13.5 built from source on debian:bookworm, for Dockerfile:2
-FROM debian:bookworm AS pyenv-python-3.13.5
+# buildkit-pyenv: the CPython 3.13.5 source, for the PYENV line 2
+FROM debian:bookworm AS pyenv-python-3.13.5-source
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -83,6 +83,33 @@ cp "$cached" "$PYENV_STATE/Python.tar.xz"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.13.5 built from source on debian:bookworm, for the PYENV line 2
+FROM debian:bookworm AS pyenv-python-3.13.5
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.13.5-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS=
 RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
@@ -112,6 +139,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 
@@ -134,7 +165,7 @@ printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv x on CPython 3.13.5, for Dockerfile:2
+# buildkit-pyenv: venv x on CPython 3.13.5, for the PYENV line 2
 FROM pyenv-python-3.13.5 AS pyenv-venv-x
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
     PYENV_VENV=/opt/envs/x PYENV_REQUIREMENTS='' \

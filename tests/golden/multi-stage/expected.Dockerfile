@@ -5,8 +5,8 @@ RUN <<EOF
 PYENV 3.12 not-an-instruction
 EOF
 
-# buildkit-pyenv: CPython 3.12 built from source on ${BASE}, for Dockerfile:12
-FROM --platform=$TARGETPLATFORM ${BASE} AS pyenv-python-3.12
+# buildkit-pyenv: the CPython 3.12 source, for the PYENV line 12
+FROM --platform=$TARGETPLATFORM ${BASE} AS pyenv-python-3.12-source
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -90,6 +90,33 @@ cp "$cached" "$PYENV_STATE/Python.tar.xz"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.12 built from source on ${BASE}, for the PYENV line 12
+FROM --platform=$TARGETPLATFORM ${BASE} AS pyenv-python-3.12
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.12-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS=
 RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
@@ -119,6 +146,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 
@@ -141,7 +172,7 @@ printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv etl on CPython 3.12, for Dockerfile:12
+# buildkit-pyenv: venv etl on CPython 3.12, for the PYENV line 12
 FROM pyenv-python-3.12 AS pyenv-venv-etl
 COPY ["reqs/etl.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
@@ -179,7 +210,7 @@ COPY --from=0 /etc/os-release /tmp/os-release
 RUN --mount=type=bind,from=0,target=/deps true
 CMD echo ready
 
-# buildkit-pyenv: venv checks on CPython 3.12, for Dockerfile:21
+# buildkit-pyenv: venv checks on CPython 3.12, for the PYENV line 21
 FROM pyenv-python-3.12 AS pyenv-venv-checks
 COPY ["reqs/checks.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
@@ -209,5 +240,5 @@ FROM app AS test
 # PYENV 3.12 checks reqs/checks.txt
 COPY --from=pyenv-venv-checks /home/astro/.venv/checks/ /home/astro/.venv/checks/
 ENV ASTRO_PYENV_checks=/home/astro/.venv/checks/bin/python
-COPY --from=3 /etc/hostname /tmp/hostname
-RUN --mount=from=3,target=/app echo from=1
+COPY --from=4 /etc/hostname /tmp/hostname
+RUN --mount=from=4,target=/app echo from=1

@@ -1,6 +1,6 @@
 
-# buildkit-pyenv: CPython 3.8 built from source on quay.io/astronomer/astro-runtime:7.2.0-base, for Dockerfile:5
-FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.8
+# buildkit-pyenv: the CPython 3.8 source, for the PYENV line 5
+FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.8-source
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -84,6 +84,33 @@ cp "$cached" "$PYENV_STATE/Python.tar.xz"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.8 built from source on quay.io/astronomer/astro-runtime:7.2.0-base, for the PYENV line 5
+FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.8
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.8-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS=
 RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
@@ -113,6 +140,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 
@@ -135,8 +166,8 @@ printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: CPython 3.10 built from source on quay.io/astronomer/astro-runtime:7.2.0-base, for Dockerfile:6
-FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.10
+# buildkit-pyenv: the CPython 3.10 source, for the PYENV line 6
+FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.10-source
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -220,6 +251,33 @@ cp "$cached" "$PYENV_STATE/Python.tar.xz"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.10 built from source on quay.io/astronomer/astro-runtime:7.2.0-base, for the PYENV line 6
+FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.10
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs what building CPython needs, after noting the libraries the base image
+# already has: the interpreter bundles any other library it links, so that it runs in
+# the final image, where these -dev packages are not.
+set -eu
+mkdir -p "$PYENV_STATE"
+ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "buildkit-pyenv: error: the base image has no apt-get;" \
+        "PYENV builds CPython on Debian or Ubuntu based images" >&2
+    exit 1
+fi
+echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
+    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
+    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
+rm -rf /var/lib/apt/lists/*
+BUILDKIT_PYENV_EOF
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.10-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS=
 RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
@@ -249,6 +307,10 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
 fi
 cd /
 rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
+for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
+    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
+done
 ln -sf python3 "$prefix/bin/python"
 ln -sf pip3 "$prefix/bin/pip"
 
@@ -271,7 +333,7 @@ printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv snowpark on CPython 3.8, for Dockerfile:5
+# buildkit-pyenv: venv snowpark on CPython 3.8, for the PYENV line 5
 FROM pyenv-python-3.8 AS pyenv-venv-snowpark
 COPY ["snowpark-requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
@@ -296,7 +358,7 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
 fi
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv venv1 on CPython 3.10, for Dockerfile:6
+# buildkit-pyenv: venv venv1 on CPython 3.10, for the PYENV line 6
 FROM pyenv-python-3.10 AS pyenv-venv-venv1
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
     PYENV_VENV=/home/astro/.venv/venv1 PYENV_REQUIREMENTS='' \

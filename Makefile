@@ -1,0 +1,58 @@
+# buildkit-pyenv: every target sets up what it needs on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+FRONTEND_IMAGE ?= buildkit-pyenv/frontend:dev
+FRONTEND_BASE_IMAGE ?= python:3.12-slim
+PROTOS := $(wildcard buildkit_frontend/gateway/protos/*.proto)
+
+.PHONY: test unit lint example bed golden bench frontend-image protos clean
+
+# Unit, integration and end-to-end tests (the e2e ones build real images).
+test: $(STAMP) bed lint
+	$(PY) -m pytest -v -ra tests
+
+# Fast tests only: no engine needed.
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit tests/integration
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check buildkit_frontend tests bench
+	$(VENV)/bin/ruff format --check buildkit_frontend tests bench
+
+# The main job on the example: build examples/quickstart and run its environment.
+example: $(STAMP) bed
+	$(PY) -m tests.bed.example
+
+# Engine, base images and CPython sources (idempotent; needs root).
+bed:
+	tests/bed/setup.sh
+
+# Rewrite the expected renders after an intended change; review with git diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_golden.py
+
+bench: $(STAMP)
+	$(PY) bench/render_speed.py
+
+# The BuildKit frontend image (`# syntax=$(FRONTEND_IMAGE)`).
+frontend-image:
+	docker buildx build --load -t $(FRONTEND_IMAGE) \
+		--build-arg FRONTEND_BASE_IMAGE=$(FRONTEND_BASE_IMAGE) -f images/frontend/Dockerfile .
+
+# Regenerate the Python code of the gateway protocol from its .proto files.
+protos: $(STAMP)
+	$(PY) -m grpc_tools.protoc -I . --python_out=. $(PROTOS)
+	$(PY) -m grpc_tools.protoc -I . --grpc_python_out=. buildkit_frontend/gateway/protos/gateway.proto
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

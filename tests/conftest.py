@@ -1,0 +1,85 @@
+"""Shared fixtures. End-to-end tests need the test bed (tests/bed/setup.sh); without it
+they fail with a message saying how to set it up, unless BUILDKIT_PYENV_SKIP_E2E=1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bed import fixtures
+
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def bed() -> None:
+    """The engine and base images; fails (not skips) when they are missing."""
+    if os.environ.get("BUILDKIT_PYENV_SKIP_E2E") == "1":
+        pytest.skip("BUILDKIT_PYENV_SKIP_E2E=1")
+    try:
+        fixtures.check_engine()
+    except fixtures.BedMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mirror_url(bed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A CPython mirror on 127.0.0.1 holding the bed's tarballs."""
+    try:
+        sources = fixtures.mirror_sources()
+    except fixtures.BedMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+    root = fixtures.make_mirror(tmp_path_factory.mktemp("mirror"), sources)
+    with fixtures.serve_mirror(root) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def image_tags() -> Iterator[list[str]]:
+    """Tags the tests create, removed at the end (BuildKit's cache stays)."""
+    tags: list[str] = []
+    yield tags
+    if tags:
+        subprocess.run(["docker", "image", "rm", "-f", *tags], capture_output=True)
+
+
+class CliBuilder:
+    """Builds contexts with `buildkit-pyenv build` against the bed's mirror."""
+
+    def __init__(self, mirror_url: str, tags: list[str], tmp: Path) -> None:
+        self.mirror_url = mirror_url
+        self.tags = tags
+        self.tmp = tmp
+
+    def build(
+        self, context: Path, *docker_args: str, dockerfile: str | None = None
+    ) -> tuple[str, fixtures.BuildResult]:
+        """Build `context`; returns (tag, result)."""
+        tag = f"buildkit-pyenv-test/e2e-{uuid.uuid4().hex[:10]}"
+        self.tags.append(tag)
+        command = [*fixtures.CLI, "build"]
+        if dockerfile:
+            command += ["-f", dockerfile]
+        command += ["--build-arg", f"PYENV_PYTHON_MIRROR={self.mirror_url}", str(context)]
+        command += ["-t", tag, "--network", "host", "--progress", "plain", *docker_args]
+        done = subprocess.run(command, capture_output=True, text=True)
+        return tag, fixtures.BuildResult(done.returncode, done.stdout + done.stderr)
+
+
+@pytest.fixture(scope="module")
+def cli_build_module(
+    mirror_url: str, image_tags: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> CliBuilder:
+    """A CliBuilder shared by a module's tests."""
+    return CliBuilder(mirror_url, image_tags, tmp_path_factory.mktemp("contexts"))

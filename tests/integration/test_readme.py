@@ -1,0 +1,47 @@
+"""The README's examples are what the tool really does."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from tests.bed.fixtures import CLI
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def block_after(marker: str) -> str:
+    """The first fenced code block after `marker` in the README."""
+    start = README.index(marker)
+    match = re.compile(r"```[A-Za-z]*\n(.*?)```", re.DOTALL).search(README, start)
+    assert match, f"no code block after {marker!r}"
+    return match.group(1)
+
+
+def test_rendered_example_ends_as_the_readme_shows():
+    done = subprocess.run(
+        [*CLI, "render", str(ROOT / "examples/quickstart/Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    shown = block_after("examples/quickstart/Dockerfile) ends with:")
+    assert done.stdout.endswith(shown)
+
+
+def test_error_example_is_the_real_message(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM img\nRUN true\nPYENV 3.13 tools ../x.txt\n")
+    done = subprocess.run([*CLI, "check"], cwd=tmp_path, capture_output=True, text=True)
+    shown = block_after("exit with status 1:")
+    assert done.returncode == 1
+    assert done.stderr == shown
+
+
+def test_first_commands_are_make_targets():
+    makefile = (ROOT / "Makefile").read_text()
+    first = block_after("do all the set-up themselves")
+    for line in first.splitlines():
+        target = line.split()[1]
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
