@@ -1,0 +1,113 @@
+"""The LLBBridge calls the frontend makes, and the options BuildKit starts it with."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import grpc
+
+from .protos import errdefs_pb2, gateway_pb2, gateway_pb2_grpc, ops_pb2
+
+OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_"
+
+
+@dataclass(frozen=True)
+class FrontendEnv:
+    """What BuildKit tells a frontend through its environment."""
+
+    opts: Mapping[str, str]
+    session_id: str
+    workers: list
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> FrontendEnv:
+        """Read BUILDKIT_FRONTEND_OPT_<i>=<key>=<value>, the session and the workers."""
+        opts = {}
+        for name, value in environ.items():
+            if name.startswith(OPT_PREFIX):
+                key, _, opt_value = value.partition("=")
+                opts[key] = opt_value
+        try:
+            workers = json.loads(environ.get("BUILDKIT_WORKERS", "[]")) or []
+        except ValueError:
+            workers = []
+        return cls(opts, environ.get("BUILDKIT_SESSION_ID", ""), workers)
+
+    def build_args(self) -> dict[str, str]:
+        """The `build-arg:NAME` options, by NAME."""
+        prefix = "build-arg:"
+        return {k[len(prefix) :]: v for k, v in self.opts.items() if k.startswith(prefix)}
+
+
+class Bridge:
+    """Thin typed calls on the LLBBridge service."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        self.stub = gateway_pb2_grpc.LLBBridgeStub(channel)
+
+    def ping(self) -> gateway_pb2.PongResponse:
+        """Check the connection (and learn the capabilities)."""
+        return self.stub.Ping(gateway_pb2.PingRequest(), timeout=30)
+
+    def inputs(self) -> Mapping[str, ops_pb2.Definition]:
+        """Definitions the client passed as frontend inputs (e.g. `dockerfile`)."""
+        return self.stub.Inputs(gateway_pb2.InputsRequest()).Definitions
+
+    def solve_ref(self, definition: ops_pb2.Definition) -> str:
+        """Solve a definition and return its reference id, for ReadFile."""
+        response = self.stub.Solve(
+            gateway_pb2.SolveRequest(Definition=definition, allowResultReturn=True)
+        )
+        result = response.result
+        return result.ref.id if result.HasField("ref") else (result.refDeprecated or response.ref)
+
+    def read_file(self, ref: str, path: str) -> bytes | None:
+        """A file of a solved reference, or None when it is not there."""
+        try:
+            return self.stub.ReadFile(gateway_pb2.ReadFileRequest(Ref=ref, FilePath=path)).Data
+        except grpc.RpcError as error:
+            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNKNOWN):
+                return None
+            raise
+
+    def forward(
+        self,
+        frontend: str,
+        opts: Mapping[str, str],
+        inputs: Mapping[str, ops_pb2.Definition],
+        evaluate: bool,
+    ) -> gateway_pb2.SolveResponse:
+        """Hand the build to another frontend (dockerfile.v0) and return its result."""
+        request = gateway_pb2.SolveRequest(
+            Frontend=frontend,
+            allowResultReturn=True,
+            allowResultArrayRef=True,
+            Evaluate=evaluate,
+        )
+        request.FrontendOpt.update(opts)
+        for name, definition in inputs.items():
+            request.FrontendInputs[name].CopyFrom(definition)
+        return self.stub.Solve(request)
+
+    def return_result(self, result: gateway_pb2.Result) -> None:
+        """Finish the build with `result`."""
+        self.stub.Return(gateway_pb2.ReturnRequest(result=result))
+
+    def return_error(self, status: errdefs_pb2.Status) -> None:
+        """Finish the build with an error."""
+        self.stub.Return(gateway_pb2.ReturnRequest(error=status))
+
+
+def without_definitions(result: gateway_pb2.Result) -> gateway_pb2.Result:
+    """`result` with each Ref's definition cleared: BuildKit only needs the ids back, and
+    a large definition would exceed the message limit."""
+    trimmed = gateway_pb2.Result()
+    trimmed.CopyFrom(result)
+    if trimmed.HasField("ref"):
+        trimmed.ref.ClearField("def")
+    if trimmed.HasField("refs"):
+        for ref in trimmed.refs.refs.values():
+            ref.ClearField("def")
+    return trimmed

@@ -1,0 +1,168 @@
+"""The BuildKit frontend: read the Dockerfile, expand PYENV, hand the result to BuildKit's
+own Dockerfile frontend (dockerfile.v0), and return what it builds.
+
+The same plan and render as the CLI do the work; this module only moves bytes between
+them and BuildKit.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+import grpc
+
+from ..errors import PyenvError
+from ..options import RenderOptions
+from ..plan import Plan, plan_dockerfile
+from ..render import render
+from . import llb
+from .client import Bridge, FrontendEnv, without_definitions
+from .errors import map_to_user_lines, status_from_rpc_error, status_of
+from .protos import ops_pb2
+
+FORWARD_TO = "dockerfile.v0"
+_REMOTE_CONTEXT = re.compile(r"^(https?://|git@|git://|ssh://)|\.git(#|$)")
+
+
+@dataclass(frozen=True)
+class DockerfileSource:
+    """The user's Dockerfile as BuildKit handed it over."""
+
+    filename: str
+    data: bytes
+    dockerignore: bytes | None
+
+
+def run(bridge: Bridge, env: FrontendEnv) -> None:
+    """Do one build: always ends with a Return, with a result or an error."""
+    inputs = dict(bridge.inputs())
+    filename = env.opts.get("filename", "Dockerfile")
+    data = b""
+    try:
+        source = read_dockerfile(bridge, env, inputs)
+        filename, data = source.filename, source.data
+        text = _decode(data, filename)
+        plan = _plan(bridge, env, inputs, source, text)
+        rendered = render(plan, frontend_image=env.opts.get("source"))
+    except PyenvError as error:
+        bridge.return_error(status_of(error, filename, data))
+        return
+
+    files = {filename: rendered.text.encode("utf-8")}
+    if source.dockerignore is not None:
+        files[filename + ".dockerignore"] = source.dockerignore
+    inputs["dockerfile"] = llb.files_on_scratch(files, f"[buildkit-pyenv] expanded {filename}")
+    try:
+        # Evaluate, so that a failing PYENV step is reported here and mapped to its
+        # line; subrequests (outline, targets, lint) only ask for metadata.
+        response = bridge.forward(
+            FORWARD_TO, forwarded_opts(env), inputs, evaluate="requestid" not in env.opts
+        )
+    except grpc.RpcError as error:
+        status = status_from_rpc_error(error)
+        bridge.return_error(map_to_user_lines(status, rendered, filename, data))
+        return
+    bridge.return_result(without_definitions(response.result))
+
+
+def forwarded_opts(env: FrontendEnv) -> dict[str, str]:
+    """The options for dockerfile.v0: the user's, reading the Dockerfile from our input."""
+    opts = dict(env.opts)
+    # With dockerfilekey set, dockerfile.v0 would read the original from the client.
+    opts.pop("dockerfilekey", None)
+    # With cmdline set, dockerfile.v0 does not look for a syntax line or BUILDKIT_SYNTAX
+    # and call this frontend again.
+    opts.setdefault("cmdline", opts.get("source", "buildkit-pyenv"))
+    return opts
+
+
+def read_dockerfile(
+    bridge: Bridge, env: FrontendEnv, inputs: dict[str, ops_pb2.Definition]
+) -> DockerfileSource:
+    """The Dockerfile from the `dockerfile` input or the client's local directory."""
+    filename = env.opts.get("filename", "Dockerfile")
+    if "dockerfilekey" not in env.opts and "dockerfile" in inputs:
+        ref = bridge.solve_ref(inputs["dockerfile"])
+    elif _REMOTE_CONTEXT.search(env.opts.get("context", "")):
+        raise PyenvError(
+            "buildkit-pyenv reads the Dockerfile from a local directory; this build's "
+            "context is remote",
+            hint="clone the repository and build from a local directory, or render with "
+            "`buildkit-pyenv render` first",
+        )
+    else:
+        local = env.opts.get("dockerfilekey", "dockerfile")
+        names = [filename, filename + ".dockerignore"]
+        if posixpath.basename(filename) == "Dockerfile":
+            names.append(posixpath.join(posixpath.dirname(filename), "dockerfile"))
+        session = env.opts.get(f"local-sessionid:{local}", env.session_id)
+        ref = bridge.solve_ref(llb.local_source(local, session, names, local))
+    data = bridge.read_file(ref, filename)
+    if data is None and posixpath.basename(filename) == "Dockerfile":
+        data = bridge.read_file(ref, posixpath.join(posixpath.dirname(filename), "dockerfile"))
+    if data is None:
+        raise PyenvError(f"cannot read {filename} from the build's Dockerfile directory")
+    return DockerfileSource(filename, data, bridge.read_file(ref, filename + ".dockerignore"))
+
+
+def _plan(
+    bridge: Bridge,
+    env: FrontendEnv,
+    inputs: dict[str, ops_pb2.Definition],
+    source: DockerfileSource,
+    text: str,
+) -> Plan:
+    """Plan twice: once to learn the requirements files, once knowing which exist."""
+    build_args = env.build_args()
+    first = plan_dockerfile(text, source.filename, RenderOptions(build_args))
+    wanted = sorted({s.requirements for s in first.environments if s.requirements})
+    if not wanted:
+        return first
+    present = _context_files(bridge, env, inputs, source, wanted)
+    if present is None:
+        return first
+    options = RenderOptions(build_args, present.__contains__, "the build context")
+    return plan_dockerfile(text, source.filename, options)
+
+
+def _context_files(
+    bridge: Bridge,
+    env: FrontendEnv,
+    inputs: dict[str, ops_pb2.Definition],
+    source: DockerfileSource,
+    wanted: list[str],
+) -> set[str] | None:
+    """Which of `wanted` the build context holds (after .dockerignore); None if unknown."""
+    local = env.opts.get("contextkey", "context")
+    if "context" in inputs:
+        ref = bridge.solve_ref(inputs["context"])
+    elif _REMOTE_CONTEXT.search(env.opts.get(local, "")):
+        return None  # BuildKit fetches it later; COPY reports what is missing
+    else:
+        session = env.opts.get(f"local-sessionid:{local}", env.session_id)
+        ignore = source.dockerignore
+        if ignore is None:
+            found = bridge.solve_ref(llb.local_source(local, session, [".dockerignore"], local))
+            ignore = bridge.read_file(found, ".dockerignore")
+        patterns = _ignore_patterns(ignore or b"")
+        ref = bridge.solve_ref(llb.local_source(local, session, wanted, local, patterns))
+    return {path for path in wanted if bridge.read_file(ref, path) is not None}
+
+
+def _ignore_patterns(data: bytes) -> list[str]:
+    """The patterns of a .dockerignore file, for BuildKit to apply."""
+    patterns = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            patterns.append(line)
+    return patterns
+
+
+def _decode(data: bytes, filename: str) -> str:
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise PyenvError(f"{filename} is not UTF-8 text (byte {error.start})") from None
