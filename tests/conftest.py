@@ -54,6 +54,59 @@ def image_tags() -> Iterator[list[str]]:
         subprocess.run(["docker", "image", "rm", "-f", *tags], capture_output=True)
 
 
+FRONTEND_TEST_IMAGE = "buildkit-pyenv-test/frontend:e2e"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def frontend_image(bed: None) -> str:
+    """The frontend image, built with `make frontend-image` on the bed's astro base."""
+    done = subprocess.run(
+        [
+            "make",
+            "-C",
+            str(ROOT),
+            "frontend-image",
+            f"FRONTEND_IMAGE={FRONTEND_TEST_IMAGE}",
+            f"FRONTEND_BASE_IMAGE={fixtures.ASTRO_IMAGE}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"make frontend-image failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return FRONTEND_TEST_IMAGE
+
+
+class Buildx:
+    """Runs `docker buildx build` as users do, with the bed's mirror and host network."""
+
+    def __init__(self, mirror_url: str, tags: list[str], tmp: Path) -> None:
+        self.mirror_url = mirror_url
+        self.tags = tags
+        self.tmp = tmp
+
+    def build(
+        self, context: Path | str, *args: str, stdin: str | None = None
+    ) -> tuple[str, fixtures.BuildResult]:
+        """Build; returns (tag, result)."""
+        tag = f"buildkit-pyenv-test/e2e-{uuid.uuid4().hex[:10]}"
+        self.tags.append(tag)
+        command = ["docker", "buildx", "build", "--progress", "plain", "--network", "host"]
+        command += ["--build-arg", f"PYENV_PYTHON_MIRROR={self.mirror_url}", "-t", tag]
+        command += [*args, str(context)]
+        done = subprocess.run(command, capture_output=True, text=True, input=stdin)
+        return tag, fixtures.BuildResult(done.returncode, done.stdout + done.stderr)
+
+
+@pytest.fixture(scope="module")
+def buildx(
+    mirror_url: str, image_tags: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Buildx:
+    """A Buildx shared by a module's tests."""
+    return Buildx(mirror_url, image_tags, tmp_path_factory.mktemp("frontend"))
+
+
 class CliBuilder:
     """Builds contexts with `buildkit-pyenv build` against the bed's mirror."""
 
