@@ -23,9 +23,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check buildkit_frontend tests bench
 	$(VENV)/bin/ruff format --check buildkit_frontend tests bench
 
-# The main job on the example: build examples/quickstart and run its environment.
+# The bed has no registry: the frontend image it uses starts from the bed's own base.
+BED_FRONTEND_BASE := buildkit-pyenv-test/astro:bookworm
+
+# The main job on the example: build examples/quickstart (# syntax= the frontend) and run it.
 example: $(STAMP) bed
-	$(PY) -m tests.bed.example
+	$(MAKE) frontend-image FRONTEND_BASE_IMAGE=$(BED_FRONTEND_BASE)
+	FRONTEND_IMAGE=$(FRONTEND_IMAGE) $(PY) -m tests.bed.example
 
 # Engine, base images and CPython sources (idempotent; needs root).
 bed:
@@ -35,8 +39,11 @@ bed:
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_golden.py
 
-bench: $(STAMP)
+# Benchmarks: render speed, and the frontend's overhead on a cached build.
+bench: $(STAMP) bed
 	$(PY) bench/render_speed.py
+	$(MAKE) frontend-image FRONTEND_BASE_IMAGE=$(BED_FRONTEND_BASE)
+	FRONTEND_IMAGE=$(FRONTEND_IMAGE) $(PY) -m bench.frontend_overhead
 
 # The BuildKit frontend image (`# syntax=$(FRONTEND_IMAGE)`).
 frontend-image:

@@ -1,7 +1,9 @@
 """`make example`: build examples/quickstart on the test bed and run its environment.
 
-The bed has no registry, so the example's base image is swapped for the bed's astro
-image and CPython comes from the bed's mirror on 127.0.0.1.
+The example's `# syntax=` line selects the frontend image `make frontend-image` built,
+so this is a plain `docker buildx build`. The bed has no registry: the example's base
+image is swapped for the bed's astro image, and CPython comes from the bed's mirror on
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def main() -> int:
         mirror = fixtures.make_mirror(Path(scratch), fixtures.mirror_sources())
         with fixtures.serve_mirror(mirror) as url:
             command = [
-                *fixtures.CLI,
+                "docker",
+                "buildx",
                 "build",
                 "--build-arg",
                 f"BASE_IMAGE={fixtures.ASTRO_IMAGE}",
@@ -42,7 +45,7 @@ def main() -> int:
             print("$", " ".join(command), flush=True)
             if subprocess.run(command).returncode != 0:
                 return 1
-    run = ["docker", "run", "--rm", TAG, "sh", "-c", f"\"$ASTRO_PYENV_etl\" -c '{PROBE}'"]
+    run = ["docker", "run", "--rm", TAG, "sh", "-c", 'exec "$ASTRO_PYENV_etl" -c "$0"', PROBE]
     print("$", " ".join(run[:4]), "sh -c '\"$ASTRO_PYENV_etl\" -c ...'", flush=True)
     return subprocess.run(run).returncode
 

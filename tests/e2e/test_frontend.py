@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.bed.fixtures import ASTRO_IMAGE, image_config, write_context
@@ -9,6 +11,7 @@ from tests.conftest import FRONTEND_TEST_IMAGE
 from tests.e2e.checks import assert_working_interpreter, env_facts, shell
 
 SYNTAX = f"# syntax={FRONTEND_TEST_IMAGE}\n"
+README = Path(__file__).resolve().parents[2] / "README.md"
 TWO_ENVS = (
     f"FROM {ASTRO_IMAGE}\nPYENV 3.13 tools requirements.txt\nPYENV 3.13 reports reports.txt\n"
 )
@@ -91,16 +94,20 @@ def test_bad_pyenv_line_shows_the_users_line(buildx):
 
 
 def test_failing_requirements_name_the_pyenv_line(buildx):
-    dockerfile = SYNTAX + f"FROM {ASTRO_IMAGE}\nPYENV 3.13 tools\nPYENV 3.13 broken broken.txt\n"
+    """The README shows this very failure."""
+    dockerfile = (
+        SYNTAX + f"FROM {ASTRO_IMAGE}\nRUN true\nPYENV 3.13 tools\nPYENV 3.13 bad bad.txt\n"
+    )
     context = write_context(
         buildx.tmp / "broken",
-        {"Dockerfile": dockerfile, "broken.txt": "buildkit-pyenv-no-such-package==0.0.1\n"},
+        {"Dockerfile": dockerfile, "bad.txt": "buildkit-pyenv-no-such-package==0.0.1\n"},
     )
     _, result = buildx.build(context)
     assert result.returncode != 0
     assert "No matching distribution found for buildkit-pyenv-no-such-package" in result.output
-    assert ">>> PYENV 3.13 broken broken.txt" in result.output
-    assert "a step of the PYENV line 4 did not complete successfully: exit code: 1" in result.output
+    readme = README.read_text()
+    shown = readme[readme.index("Dockerfile:5\n") : readme.index("exit code: 1\n```") + 12]
+    assert shown in result.output
 
 
 def test_dockerignored_requirements_are_reported(buildx):
