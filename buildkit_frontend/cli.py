@@ -10,15 +10,19 @@ import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import __version__, runtime
+from .defaults import MANIFEST_PATH
 from .errors import EngineError, PyenvError
-from .options import RenderOptions, directory_context, parse_build_args
-from .plan import Plan, plan_dockerfile
-from .render import render
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+# The Dockerfile commands import the renderer (dockerfile-parse, Jinja2) when they run,
+# so that `envs` and `which` work in images that only have this package and click.
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,6 +57,9 @@ def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) -> Plan:
+    from .options import RenderOptions, directory_context, parse_build_args
+    from .plan import plan_dockerfile
+
     if dockerfile == "-":
         text, name = sys.stdin.buffer.read(), "<stdin>"
     else:
@@ -94,6 +101,8 @@ def render_command(
     dockerfile: str, build_args: tuple[str, ...], context: Path | None, output: Path | None
 ) -> None:
     """Print DOCKERFILE with every PYENV line expanded."""
+    from .render import render
+
     text = render(_load(dockerfile, build_args, context)).text
     if output is None:
         sys.stdout.buffer.write(text.encode("utf-8"))
@@ -116,11 +125,23 @@ def check_command(dockerfile: str, build_args: tuple[str, ...], context: Path | 
 @main.command("list")
 @_dockerfile_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--image",
+    metavar="TAG",
+    help="List the environments of a built image instead (its manifest and labels).",
+)
 @_reports_errors
 def list_command(
-    dockerfile: str, build_args: tuple[str, ...], context: Path | None, as_json: bool
+    dockerfile: str,
+    build_args: tuple[str, ...],
+    context: Path | None,
+    as_json: bool,
+    image: str | None,
 ) -> None:
-    """Show the environments DOCKERFILE defines."""
+    """Show the environments DOCKERFILE defines (or IMAGE has)."""
+    if image is not None:
+        _list_image(image, as_json)
+        return
     plan = _load(dockerfile, build_args, context)
     rows = [
         {
@@ -138,9 +159,73 @@ def list_command(
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    columns = ("name", "python", "requirements", "venv", "variable", "stage")
+    _table(rows, ("name", "python", "requirements", "venv", "variable", "stage"))
+
+
+def _list_image(image: str, as_json: bool) -> None:
+    from .engine import image_environments
+
+    found = image_environments(image)
+    if found.manifest is not None:
+        rows = found.manifest.get("environments", [])
+    else:  # built without a manifest: what the labels say before the build
+        rows = [{"name": name, **facts} for name, facts in found.labels.items()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    if not rows:
+        click.echo(f"{image}: no PYENV environments")
+        return
+    _table(rows, ("name", "python", "requested", "requirements", "interpreter"))
+
+
+@main.command("envs")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--manifest", default=MANIFEST_PATH, show_default=True, help="Manifest to read.")
+@_reports_errors
+def envs_command(as_json: bool, manifest: str) -> None:
+    """Show the environments of this image (run it inside the container)."""
+    try:
+        found = runtime.environments(manifest)
+    except runtime.BrokenEnvironment as error:
+        raise PyenvError(str(error)) from None
+    rows = [
+        {
+            "name": env.name,
+            "python": env.python,
+            "requested": env.requested,
+            "interpreter": env.interpreter,
+            "requirements": env.requirements,
+            "requirements_sha256": env.requirements_sha256,
+            "status": env.problem or "ok",
+        }
+        for env in found.values()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif rows:
+        _table(rows, ("name", "python", "requested", "interpreter", "status"))
+    else:
+        click.echo("no PYENV environments in this image")
+    if any(row["status"] != "ok" for row in rows):
+        sys.exit(1)
+
+
+@main.command("which")
+@click.argument("name")
+@click.option("--manifest", default=MANIFEST_PATH, show_default=True, help="Manifest to read.")
+@_reports_errors
+def which_command(name: str, manifest: str) -> None:
+    """Print the interpreter of environment NAME (run it inside the container)."""
+    try:
+        click.echo(runtime.python_path(name, manifest))
+    except (runtime.EnvironmentNotFound, runtime.BrokenEnvironment) as error:
+        raise PyenvError(str(error)) from None
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     table = [[c.upper() for c in columns]]
-    table += [[str(row[c] if row[c] is not None else "-") for c in columns] for row in rows]
+    table += [[str(row.get(c) if row.get(c) is not None else "-") for c in columns] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -172,6 +257,8 @@ def build_command(
 
     Example: buildkit-pyenv build . -t my-image --network host
     """
+    from .render import render
+
     plan = _load(dockerfile or str(context / "Dockerfile"), build_args, context)
     text = render(plan).text
     command = ["docker", "buildx", "build", "-f", "-"]

@@ -14,6 +14,15 @@ PYENV_ROOT = "/opt/pyenv"
 #: Where a venv goes unless its PYENV line says --path (astro-provider-venv's layout).
 VENV_ROOT = "/home/astro/.venv"
 
+#: The image manifest: every environment of the image, with what the build resolved.
+MANIFEST_PATH = "/etc/buildkit-pyenv/manifest.json"
+
+#: Each venv describes itself in this file at its top (the manifest merges them).
+RECORD_NAME = "buildkit-pyenv.json"
+
+#: Image labels: <LABEL_PREFIX><venv-name> = JSON of what is known before the build.
+LABEL_PREFIX = "buildkit-pyenv.env."
+
 #: Helper-stage scratch space noting the interpreter a stage built; never copied out.
 STATE_DIR = "/var/lib/buildkit-pyenv"
 

@@ -14,20 +14,22 @@ class RenderOptions:
     """Build arguments and, where known, a way to look into the build context."""
 
     build_args: Mapping[str, str] = field(default_factory=dict)
-    #: Says whether a context-relative file exists; None when the context is unknown.
-    context_has: Callable[[str], bool] | None = None
+    #: Reads a context-relative file (None if it is not there); None when the context
+    #: is unknown, and nothing is checked.
+    context_file: Callable[[str], bytes | None] | None = None
     #: How messages name the context.
     context_label: str = "the build context"
 
 
-def directory_context(path: Path) -> tuple[Callable[[str], bool], str]:
-    """A `context_has` for a local directory, and its label."""
+def directory_context(path: Path) -> tuple[Callable[[str], bytes | None], str]:
+    """A `context_file` for a local directory, and its label."""
     root = path.resolve()
 
-    def has(relative: str) -> bool:
-        return (root / relative).is_file()
+    def read(relative: str) -> bytes | None:
+        target = root / relative
+        return target.read_bytes() if target.is_file() else None
 
-    return has, str(path)
+    return read, str(path)
 
 
 def parse_build_args(items: list[str], environ: Mapping[str, str]) -> dict[str, str]:

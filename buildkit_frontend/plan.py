@@ -7,9 +7,11 @@ a changed requirements file rebuilds only its venv.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Union
 
 from . import defaults
 from .buildargs import resolve
@@ -44,12 +46,27 @@ class VenvStage:
 
 
 @dataclass(frozen=True)
+class ManifestStage:
+    """A helper stage that merges the records of a user stage's environments (its own and
+    those of the stages it is built on) into the image manifest."""
+
+    name: str
+    interpreter: InterpreterStage  # any interpreter: the merge runs on it
+    venvs: tuple[VenvStage, ...]
+
+
+HelperStage = Union[InterpreterStage, VenvStage, ManifestStage]
+
+
+@dataclass(frozen=True)
 class Expansion:
     """What one PYENV line becomes in the user's stage."""
 
     instruction: Instruction
     venv: VenvStage
     copy_interpreter: bool  # False when the stage (or one it is built on) has it already
+    manifest: ManifestStage | None  # on the stage's last PYENV line
+    requirements_sha256: str | None  # when the build context could be read
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,7 @@ class Plan:
 
     dockerfile: ParsedDockerfile
     stages: tuple[Stage, ...]
-    helpers: Mapping[int, tuple[InterpreterStage | VenvStage, ...]]
+    helpers: Mapping[int, tuple[HelperStage, ...]]
     expansions: Mapping[int, Expansion]
     build_args: Mapping[str, str]
 
@@ -77,15 +94,20 @@ class Plan:
 def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
     """Validate every PYENV line of `dockerfile` and decide the helper stages."""
     global_args, stages = _global_args_and_stages(dockerfile, options)
-    specs = {stage.index: _stage_specs(dockerfile, stage, global_args, options) for stage in stages}
+    digests: dict[str, str] = {}
+    specs = {
+        stage.index: _stage_specs(dockerfile, stage, global_args, options, digests)
+        for stage in stages
+    }
     _check_names(stages, specs)
     checksums = _checksums(specs)
 
     taken = {stage.name for stage in stages if stage.name}
     interpreters: dict[tuple[str, str | None, str], InterpreterStage] = {}
-    helpers: dict[int, list[InterpreterStage | VenvStage]] = {}
+    helpers: dict[int, list[HelperStage]] = {}
     expansions: dict[int, Expansion] = {}
     has_interpreter: dict[int, set[tuple[str, str | None, str]]] = {}
+    venvs_of: dict[int, list[VenvStage]] = {}  # a stage's environments, inherited ones first
     for stage in stages:
         root = root_of(stage, stages)
         if specs[stage.index] and root.base.lower() == "scratch":
@@ -100,6 +122,9 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
             *(has_interpreter.get(s.index, set()) for s in ancestors(stage, stages))
         )
         present = has_interpreter.setdefault(stage.index, set(inherited))
+        parent_venvs = venvs_of.get(stage.parent, []) if stage.parent is not None else []
+        chain = venvs_of.setdefault(stage.index, list(parent_venvs))
+        lines: list[tuple[Instruction, VenvStage, bool]] = []
         for instruction, spec in specs[stage.index]:
             key = (root.base, root.platform, spec.version)
             interpreter = interpreters.get(key)
@@ -112,12 +137,23 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
                 helpers.setdefault(stage.index, []).append(interpreter)
             venv = VenvStage(_unique(f"pyenv-venv-{spec.name.lower()}", taken), interpreter, spec)
             helpers.setdefault(stage.index, []).append(venv)
-            expansions[instruction.start] = Expansion(instruction, venv, key not in present)
+            chain.append(venv)
+            lines.append((instruction, venv, key not in present))
             present.add(key)
+        if not lines:
+            continue
+        manifest = ManifestStage(
+            _unique("pyenv-manifest", taken), lines[-1][1].interpreter, tuple(chain)
+        )
+        helpers[stage.index].append(manifest)
+        for instruction, venv, copy_interpreter in lines:
+            last = instruction is lines[-1][0]
+            digest = digests.get(venv.spec.requirements or "")
+            expansions[instruction.start] = Expansion(
+                instruction, venv, copy_interpreter, manifest if last else None, digest
+            )
 
-    ordered = {
-        index: tuple(sorted(group, key=_interpreters_first)) for index, group in helpers.items()
-    }
+    ordered = {index: tuple(sorted(group, key=_kind_order)) for index, group in helpers.items()}
     build_args = {
         name: options.build_args.get(name, global_args.get(name, default))
         for name, default in defaults.BUILD_ARG_DEFAULTS.items()
@@ -156,6 +192,7 @@ def _stage_specs(
     stage: Stage,
     global_args: Mapping[str, str],
     options: RenderOptions,
+    digests: dict[str, str],
 ) -> list[tuple[Instruction, PyenvSpec]]:
     variables = dict(global_args)
     found = []
@@ -165,19 +202,26 @@ def _stage_specs(
         elif instruction.keyword == defaults.KEYWORD:
             where, source = dockerfile.where(instruction), dockerfile.source(instruction)
             spec = parse_pyenv(instruction.value, where, source, variables)
-            _check_requirements(spec, options)
+            digest = _requirements_digest(spec, options)
+            if digest:
+                digests[spec.requirements or ""] = digest
             found.append((instruction, spec))
     return found
 
 
-def _check_requirements(spec: PyenvSpec, options: RenderOptions) -> None:
-    if spec.requirements and options.context_has and not options.context_has(spec.requirements):
+def _requirements_digest(spec: PyenvSpec, options: RenderOptions) -> str | None:
+    """The SHA-256 of the requirements file; an error if the context lacks it."""
+    if not spec.requirements or options.context_file is None:
+        return None
+    data = options.context_file(spec.requirements)
+    if data is None:
         raise PyenvError(
             f"requirements file {spec.requirements!r} is not in {options.context_label}",
             spec.where,
             spec.source,
             "paths are relative to the build context, as for COPY",
         )
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_names(
@@ -227,8 +271,9 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _interpreters_first(stage: InterpreterStage | VenvStage) -> int:
-    return 0 if isinstance(stage, InterpreterStage) else 1
+def _kind_order(stage: HelperStage) -> int:
+    """Interpreters, then venvs, then the manifest; otherwise in order of first use."""
+    return (InterpreterStage, VenvStage, ManifestStage).index(type(stage))
 
 
 def plan_dockerfile(text: str, filename: str, options: RenderOptions) -> Plan:

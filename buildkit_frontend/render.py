@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import defaults, templates
+from . import defaults, quoting, templates
 from .dockerfile import ParsedDockerfile
 from .errors import SourceRange
-from .plan import Expansion, InterpreterStage, Plan, VenvStage
+from .plan import Expansion, HelperStage, InterpreterStage, ManifestStage, Plan, VenvStage
 
 # Numeric stage references: COPY's --from flag and the from= of a RUN --mount.
 _NUMERIC_FROM = {
@@ -174,29 +174,38 @@ def _renumbered(match: re.Match[str], renumber: dict[int, int]) -> str:
     return match.group(1) + str(renumber.get(index, index))
 
 
-def _stage_count(helper: InterpreterStage | VenvStage) -> int:
+def _stage_count(helper: HelperStage) -> int:
     return 2 if isinstance(helper, InterpreterStage) else 1
 
 
-def _helper_text(plan: Plan, helper: InterpreterStage | VenvStage) -> str:
-    common = {
-        "state_dir": defaults.STATE_DIR,
-        "pyenv_root": defaults.PYENV_ROOT,
-        "build_args": plan.build_args,
-        "scripts": _Scripts(),
-    }
-    if isinstance(helper, InterpreterStage):
-        return templates.render("interpreter-stage.Dockerfile.j2", stage=helper, **common) + "\n"
-    return (
-        templates.render(
-            "venv-stage.Dockerfile.j2", stage=helper, requirements_copy=_REQUIREMENTS_COPY, **common
-        )
-        + "\n"
+_HELPER_TEMPLATES = {
+    InterpreterStage: "interpreter-stage.Dockerfile.j2",
+    VenvStage: "venv-stage.Dockerfile.j2",
+    ManifestStage: "manifest-stage.Dockerfile.j2",
+}
+
+
+def _helper_text(plan: Plan, helper: HelperStage) -> str:
+    text = templates.render(
+        _HELPER_TEMPLATES[type(helper)],
+        stage=helper,
+        state_dir=defaults.STATE_DIR,
+        pyenv_root=defaults.PYENV_ROOT,
+        manifest=defaults.MANIFEST_PATH,
+        record=defaults.RECORD_NAME,
+        requirements_copy=_REQUIREMENTS_COPY,
+        build_args=plan.build_args,
+        scripts=_Scripts(),
     )
+    return text + "\n"
 
 
-def _helper_origin(helper: InterpreterStage | VenvStage) -> SourceRange:
-    return helper.first.where if isinstance(helper, InterpreterStage) else helper.spec.where
+def _helper_origin(helper: HelperStage) -> SourceRange:
+    if isinstance(helper, InterpreterStage):
+        return helper.first.where
+    if isinstance(helper, VenvStage):
+        return helper.spec.where
+    return helper.venvs[-1].spec.where
 
 
 def _expansion_text(plan: Plan, expansion: Expansion) -> str:
@@ -206,7 +215,26 @@ def _expansion_text(plan: Plan, expansion: Expansion) -> str:
         expansion=expansion,
         original=[line.rstrip("\r") for line in original],
         pyenv_root=defaults.PYENV_ROOT,
+        manifest=defaults.MANIFEST_PATH,
+        labels=[
+            f"{quoting.dockerfile_value(key)}={quoting.dockerfile_value(value)}"
+            for key, value in _labels(expansion).items()
+        ],
     )
+
+
+def _labels(expansion: Expansion) -> dict[str, str]:
+    """What image labels tell about one environment before anything is built."""
+    spec = expansion.venv.spec
+    facts = {
+        "requested": spec.version,
+        "venv": spec.venv_path,
+        "interpreter": spec.python,
+        "requirements": spec.requirements,
+        "requirements-sha256": expansion.requirements_sha256,
+    }
+    prefix = f"{defaults.LABEL_PREFIX}{spec.name}."
+    return {prefix + key: value for key, value in facts.items() if value is not None}
 
 
 class _Scripts:

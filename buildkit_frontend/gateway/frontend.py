@@ -123,7 +123,7 @@ def _plan(
     present = _context_files(bridge, env, inputs, source, wanted)
     if present is None:
         return first
-    options = RenderOptions(build_args, present.__contains__, "the build context")
+    options = RenderOptions(build_args, present.get, "the build context")
     return plan_dockerfile(text, source.filename, options)
 
 
@@ -133,8 +133,9 @@ def _context_files(
     inputs: dict[str, ops_pb2.Definition],
     source: DockerfileSource,
     wanted: list[str],
-) -> set[str] | None:
-    """Which of `wanted` the build context holds (after .dockerignore); None if unknown."""
+) -> dict[str, bytes] | None:
+    """The files of `wanted` the build context holds (after .dockerignore); None when the
+    context cannot be read here."""
     local = env.opts.get("contextkey", "context")
     if "context" in inputs:
         ref = bridge.solve_ref(inputs["context"])
@@ -148,7 +149,8 @@ def _context_files(
             ignore = bridge.read_file(found, ".dockerignore")
         patterns = _ignore_patterns(ignore or b"")
         ref = bridge.solve_ref(llb.local_source(local, session, wanted, local, patterns))
-    return {path for path in wanted if bridge.read_file(ref, path) is not None}
+    found = {path: bridge.read_file(ref, path) for path in wanted}
+    return {path: data for path, data in found.items() if data is not None}
 
 
 def _ignore_patterns(data: bytes) -> list[str]:

@@ -13,6 +13,7 @@ repo=$(cd "$here/../.." && pwd)
 BED_DIR=${BUILDKIT_PYENV_BED_DIR:-/var/cache/buildkit-pyenv-bed}
 BARE_IMAGE=buildkit-pyenv-test/bare:bookworm
 ASTRO_IMAGE=buildkit-pyenv-test/astro:bookworm
+AIRFLOW_IMAGE=buildkit-pyenv-test/airflow:3
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 log() { printf '[bed] %s\n' "$*" >&2; }
@@ -109,6 +110,13 @@ make_astro_image() {
         -f "$repo/images/testbed/astro.Dockerfile" "$repo/images/testbed" >/dev/null
 }
 
+make_airflow_image() {
+    have_image "$AIRFLOW_IMAGE" && return
+    log "building $AIRFLOW_IMAGE (Apache Airflow from PyPI, about a minute)"
+    docker buildx build -q --build-arg "BASE=$ASTRO_IMAGE" -t "$AIRFLOW_IMAGE" \
+        -f "$repo/images/testbed/airflow.Dockerfile" "$repo/images/testbed" >/dev/null
+}
+
 fetch_cpython_sources() {
     # Debian's source packages carry the pristine python.org tarballs (*.orig.tar.*);
     # bookworm's 3.11 comes gzipped and is recompressed to the .tar.xz python.org serves.
@@ -135,5 +143,6 @@ install_packages
 start_engine
 make_bare_image
 make_astro_image
+make_airflow_image
 fetch_cpython_sources
-log "ready: engine up, images $BARE_IMAGE and $ASTRO_IMAGE, sources in $BED_DIR/mirror"
+log "ready: engine up, images $BARE_IMAGE, $ASTRO_IMAGE, $AIRFLOW_IMAGE; sources in $BED_DIR/mirror"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from buildkit_frontend.errors import PyenvError
@@ -61,11 +63,13 @@ def test_duplicate_paths():
 def test_requirements_must_exist_when_the_context_is_known():
     text = error_of(
         "FROM img\nPYENV 3.13 a missing.txt\n",
-        context_has=lambda path: False,
+        context_file=lambda path: None,
         context_label="the build context ./ctx/",
     )
     assert "requirements file 'missing.txt' is not in the build context ./ctx/" in text
-    assert plan("FROM img\nPYENV 3.13 a present.txt\n", context_has=lambda path: True)
+    found = plan("FROM img\nPYENV 3.13 a present.txt\n", context_file=lambda path: b"six\n")
+    (expansion,) = found.expansions.values()
+    assert expansion.requirements_sha256 == hashlib.sha256(b"six\n").hexdigest()
 
 
 def test_scratch_base():
@@ -108,7 +112,7 @@ def test_one_interpreter_per_base_and_version():
 def test_stage_names_never_clash_with_the_users():
     result = plan("FROM img AS pyenv-python-3.13\nFROM img\nPYENV 3.13 x\n")
     names = [h.name for h in result.helpers[1]]
-    assert names == ["pyenv-python-3.13-2", "pyenv-venv-x"]
+    assert names == ["pyenv-python-3.13-2", "pyenv-venv-x", "pyenv-manifest"]
 
 
 def test_build_args_reach_pyenv_and_generated_args():

@@ -43,6 +43,11 @@ def test_pyenv_line_becomes_copy_and_env_in_place():
         "COPY --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/\n"
         "COPY --from=pyenv-venv-tools /home/astro/.venv/tools/ /home/astro/.venv/tools/\n"
         "ENV ASTRO_PYENV_tools=/home/astro/.venv/tools/bin/python\n"
+        "LABEL buildkit-pyenv.env.tools.requested=3.13 \\\n"
+        "      buildkit-pyenv.env.tools.venv=/home/astro/.venv/tools \\\n"
+        "      buildkit-pyenv.env.tools.interpreter=/home/astro/.venv/tools/bin/python\n"
+        "COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json "
+        "/etc/buildkit-pyenv/manifest.json\n"
         "RUN after\n"
     )
 

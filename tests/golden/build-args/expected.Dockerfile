@@ -338,10 +338,13 @@ BUILDKIT_PYENV_EOF
 FROM pyenv-python-3.12 AS pyenv-venv-data
 COPY ["data-requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=data PYENV_VARIABLE=ASTRO_PYENV_data PYENV_REQUEST=3.12 \
     PYENV_VENV=/home/astro/.venv/data PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=data-requirements.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME=data-requirements.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -357,15 +360,45 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: venv other on CPython 3.13, for the PYENV line 6
 FROM pyenv-python-3.13 AS pyenv-venv-other
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=other PYENV_VARIABLE=ASTRO_PYENV_other PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/other PYENV_REQUIREMENTS='' \
-    PYENV_REQUIREMENTS_NAME='' PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME='' PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -381,6 +414,61 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: the manifest of the environments, for the PYENV line 6
+FROM pyenv-python-3.13 AS pyenv-manifest
+COPY --from=pyenv-venv-data /home/astro/.venv/data/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+COPY --from=pyenv-venv-other /home/astro/.venv/other/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
+RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
+# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
+# stay listed unless a PYENV line here redefines them.
+set -eu
+"$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
+import glob, json, os
+
+path = os.environ["PYENV_MANIFEST"]
+environments = {}
+if os.path.exists(path):
+    with open(path) as inherited:
+        environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
+    with open(record) as handle:
+        entry = json.load(handle)
+    environments[entry["name"]] = entry
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "w") as out:
+    json.dump({"schema": 1, "environments": list(environments.values())}, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_MANIFEST_EOF
 BUILDKIT_PYENV_EOF
 
 FROM debian:bookworm AS base
@@ -389,7 +477,16 @@ ARG VENV=data
 COPY --from=pyenv-python-3.12 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --from=pyenv-venv-data /home/astro/.venv/data/ /home/astro/.venv/data/
 ENV ASTRO_PYENV_data=/home/astro/.venv/data/bin/python
+LABEL buildkit-pyenv.env.data.requested=3.12 \
+      buildkit-pyenv.env.data.venv=/home/astro/.venv/data \
+      buildkit-pyenv.env.data.interpreter=/home/astro/.venv/data/bin/python \
+      buildkit-pyenv.env.data.requirements=data-requirements.txt \
+      buildkit-pyenv.env.data.requirements-sha256=e09f656c130b9c08b2c5ab7187c891295e449ed77febea2a6ceee9cc98ccb0fc
 # PYENV ${OTHER_PY:-3.13} other
 COPY --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --from=pyenv-venv-other /home/astro/.venv/other/ /home/astro/.venv/other/
 ENV ASTRO_PYENV_other=/home/astro/.venv/other/bin/python
+LABEL buildkit-pyenv.env.other.requested=3.13 \
+      buildkit-pyenv.env.other.venv=/home/astro/.venv/other \
+      buildkit-pyenv.env.other.interpreter=/home/astro/.venv/other/bin/python
+COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json

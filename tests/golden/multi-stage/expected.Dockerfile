@@ -176,10 +176,13 @@ BUILDKIT_PYENV_EOF
 FROM pyenv-python-3.12 AS pyenv-venv-etl
 COPY ["reqs/etl.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=etl PYENV_VARIABLE=ASTRO_PYENV_etl PYENV_REQUEST=3.12 \
     PYENV_VENV=/home/astro/.venv/etl PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=reqs/etl.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME=reqs/etl.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -195,6 +198,60 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: the manifest of the environments, for the PYENV line 12
+FROM pyenv-python-3.12 AS pyenv-manifest
+COPY --from=pyenv-venv-etl /home/astro/.venv/etl/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
+# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
+# stay listed unless a PYENV line here redefines them.
+set -eu
+"$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
+import glob, json, os
+
+path = os.environ["PYENV_MANIFEST"]
+environments = {}
+if os.path.exists(path):
+    with open(path) as inherited:
+        environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
+    with open(record) as handle:
+        entry = json.load(handle)
+    environments[entry["name"]] = entry
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "w") as out:
+    json.dump({"schema": 1, "environments": list(environments.values())}, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_MANIFEST_EOF
 BUILDKIT_PYENV_EOF
 
 # The application image.
@@ -206,6 +263,12 @@ USER 50000
 COPY --from=pyenv-python-3.12 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --from=pyenv-venv-etl /home/astro/.venv/etl/ /home/astro/.venv/etl/
 ENV ASTRO_PYENV_etl=/home/astro/.venv/etl/bin/python
+LABEL buildkit-pyenv.env.etl.requested=3.12 \
+      buildkit-pyenv.env.etl.venv=/home/astro/.venv/etl \
+      buildkit-pyenv.env.etl.interpreter=/home/astro/.venv/etl/bin/python \
+      buildkit-pyenv.env.etl.requirements=reqs/etl.txt \
+      buildkit-pyenv.env.etl.requirements-sha256=7cc4959877dbe6b6c63a8eb1bfe3bfb545fa8fe5b28b1b2c13e4a7c1c0d1c4d4
+COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
 COPY --from=0 /etc/os-release /tmp/os-release
 RUN --mount=type=bind,from=0,target=/deps true
 CMD echo ready
@@ -214,10 +277,13 @@ CMD echo ready
 FROM pyenv-python-3.12 AS pyenv-venv-checks
 COPY ["reqs/checks.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=checks PYENV_VARIABLE=ASTRO_PYENV_checks PYENV_REQUEST=3.12 \
     PYENV_VENV=/home/astro/.venv/checks PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=reqs/checks.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME=reqs/checks.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -233,6 +299,61 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: the manifest of the environments, for the PYENV line 21
+FROM pyenv-python-3.12 AS pyenv-manifest-2
+COPY --from=pyenv-venv-etl /home/astro/.venv/etl/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+COPY --from=pyenv-venv-checks /home/astro/.venv/checks/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
+RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
+# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
+# stay listed unless a PYENV line here redefines them.
+set -eu
+"$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
+import glob, json, os
+
+path = os.environ["PYENV_MANIFEST"]
+environments = {}
+if os.path.exists(path):
+    with open(path) as inherited:
+        environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
+    with open(record) as handle:
+        entry = json.load(handle)
+    environments[entry["name"]] = entry
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "w") as out:
+    json.dump({"schema": 1, "environments": list(environments.values())}, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_MANIFEST_EOF
 BUILDKIT_PYENV_EOF
 
 FROM app AS test
@@ -240,5 +361,11 @@ FROM app AS test
 # PYENV 3.12 checks reqs/checks.txt
 COPY --from=pyenv-venv-checks /home/astro/.venv/checks/ /home/astro/.venv/checks/
 ENV ASTRO_PYENV_checks=/home/astro/.venv/checks/bin/python
-COPY --from=4 /etc/hostname /tmp/hostname
-RUN --mount=from=4,target=/app echo from=1
+LABEL buildkit-pyenv.env.checks.requested=3.12 \
+      buildkit-pyenv.env.checks.venv=/home/astro/.venv/checks \
+      buildkit-pyenv.env.checks.interpreter=/home/astro/.venv/checks/bin/python \
+      buildkit-pyenv.env.checks.requirements=reqs/checks.txt \
+      buildkit-pyenv.env.checks.requirements-sha256=8004a972c3d5c274d8c808e8d8afe03b9aca8af8eebf3df4298f114d8008b754
+COPY --from=pyenv-manifest-2 /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
+COPY --from=5 /etc/hostname /tmp/hostname
+RUN --mount=from=5,target=/app echo from=1

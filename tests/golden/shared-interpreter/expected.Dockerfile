@@ -169,10 +169,13 @@ BUILDKIT_PYENV_EOF
 FROM pyenv-python-3.13 AS pyenv-venv-tools
 COPY ["requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=tools PYENV_VARIABLE=ASTRO_PYENV_tools PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/tools PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=requirements.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME=requirements.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -188,16 +191,46 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: venv reports on CPython 3.13, for the PYENV line 3
 FROM pyenv-python-3.13 AS pyenv-venv-reports
 COPY ["reports.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=reports PYENV_VARIABLE=ASTRO_PYENV_reports PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/reports PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=reports.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME=reports.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -213,6 +246,61 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: the manifest of the environments, for the PYENV line 3
+FROM pyenv-python-3.13 AS pyenv-manifest
+COPY --from=pyenv-venv-tools /home/astro/.venv/tools/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+COPY --from=pyenv-venv-reports /home/astro/.venv/reports/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
+RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
+# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
+# stay listed unless a PYENV line here redefines them.
+set -eu
+"$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
+import glob, json, os
+
+path = os.environ["PYENV_MANIFEST"]
+environments = {}
+if os.path.exists(path):
+    with open(path) as inherited:
+        environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
+    with open(record) as handle:
+        entry = json.load(handle)
+    environments[entry["name"]] = entry
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "w") as out:
+    json.dump({"schema": 1, "environments": list(environments.values())}, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_MANIFEST_EOF
 BUILDKIT_PYENV_EOF
 
 FROM buildkit-pyenv-test/astro:bookworm
@@ -220,7 +308,18 @@ FROM buildkit-pyenv-test/astro:bookworm
 COPY --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --from=pyenv-venv-tools /home/astro/.venv/tools/ /home/astro/.venv/tools/
 ENV ASTRO_PYENV_tools=/home/astro/.venv/tools/bin/python
+LABEL buildkit-pyenv.env.tools.requested=3.13 \
+      buildkit-pyenv.env.tools.venv=/home/astro/.venv/tools \
+      buildkit-pyenv.env.tools.interpreter=/home/astro/.venv/tools/bin/python \
+      buildkit-pyenv.env.tools.requirements=requirements.txt \
+      buildkit-pyenv.env.tools.requirements-sha256=0da178fba21a6debdac12539bf4943dc2cac92493381edfeeb9f5bbea8a14b7e
 # PYENV 3.13 reports reports.txt
 COPY --from=pyenv-venv-reports /home/astro/.venv/reports/ /home/astro/.venv/reports/
 ENV ASTRO_PYENV_reports=/home/astro/.venv/reports/bin/python
+LABEL buildkit-pyenv.env.reports.requested=3.13 \
+      buildkit-pyenv.env.reports.venv=/home/astro/.venv/reports \
+      buildkit-pyenv.env.reports.interpreter=/home/astro/.venv/reports/bin/python \
+      buildkit-pyenv.env.reports.requirements=reports.txt \
+      buildkit-pyenv.env.reports.requirements-sha256=ec7a18638a6c2e82eef1b716e7183f3b869a0efae952c968d9a42e4a5dd7dde8
+COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
 USER astro

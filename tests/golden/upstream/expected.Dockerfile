@@ -337,10 +337,13 @@ BUILDKIT_PYENV_EOF
 FROM pyenv-python-3.8 AS pyenv-venv-snowpark
 COPY ["snowpark-requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=snowpark PYENV_VARIABLE=ASTRO_PYENV_snowpark PYENV_REQUEST=3.8 \
     PYENV_VENV=/home/astro/.venv/snowpark PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=snowpark-requirements.txt PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME=snowpark-requirements.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -356,15 +359,45 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: venv venv1 on CPython 3.10, for the PYENV line 6
 FROM pyenv-python-3.10 AS pyenv-venv-venv1
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_NAME=venv1 PYENV_VARIABLE=ASTRO_PYENV_venv1 PYENV_REQUEST=3.10 \
     PYENV_VENV=/home/astro/.venv/venv1 PYENV_REQUIREMENTS='' \
-    PYENV_REQUIREMENTS_NAME='' PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment $PYENV_VENV on the interpreter this helper stage
-# built, and installs $PYENV_REQUIREMENTS into it when that is set.
+    PYENV_REQUIREMENTS_NAME='' PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
+# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
+# the top of the venv: name, versions, requirements digest, packages) for the manifest.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
@@ -380,6 +413,61 @@ if [ -n "$PYENV_REQUIREMENTS" ]; then
     "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
         --progress-bar=off -r "$PYENV_REQUIREMENTS"
 fi
+
+"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, sys
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: the manifest of the environments, for the PYENV line 6
+FROM pyenv-python-3.10 AS pyenv-manifest
+COPY --from=pyenv-venv-snowpark /home/astro/.venv/snowpark/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+COPY --from=pyenv-venv-venv1 /home/astro/.venv/venv1/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
+RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
+# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
+# stay listed unless a PYENV line here redefines them.
+set -eu
+"$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
+import glob, json, os
+
+path = os.environ["PYENV_MANIFEST"]
+environments = {}
+if os.path.exists(path):
+    with open(path) as inherited:
+        environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
+    with open(record) as handle:
+        entry = json.load(handle)
+    environments[entry["name"]] = entry
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "w") as out:
+    json.dump({"schema": 1, "environments": list(environments.values())}, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_MANIFEST_EOF
 BUILDKIT_PYENV_EOF
 
 FROM quay.io/astronomer/astro-runtime:7.2.0-base
@@ -388,7 +476,16 @@ FROM quay.io/astronomer/astro-runtime:7.2.0-base
 COPY --from=pyenv-python-3.8 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --from=pyenv-venv-snowpark /home/astro/.venv/snowpark/ /home/astro/.venv/snowpark/
 ENV ASTRO_PYENV_snowpark=/home/astro/.venv/snowpark/bin/python
+LABEL buildkit-pyenv.env.snowpark.requested=3.8 \
+      buildkit-pyenv.env.snowpark.venv=/home/astro/.venv/snowpark \
+      buildkit-pyenv.env.snowpark.interpreter=/home/astro/.venv/snowpark/bin/python \
+      buildkit-pyenv.env.snowpark.requirements=snowpark-requirements.txt \
+      buildkit-pyenv.env.snowpark.requirements-sha256=f5b2b92b416b1f226d3f398e08bc416d7d5370f6a0bb690dd39382bc1e8925c5
 # PYENV 3.10 venv1
 COPY --from=pyenv-python-3.10 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --from=pyenv-venv-venv1 /home/astro/.venv/venv1/ /home/astro/.venv/venv1/
 ENV ASTRO_PYENV_venv1=/home/astro/.venv/venv1/bin/python
+LABEL buildkit-pyenv.env.venv1.requested=3.10 \
+      buildkit-pyenv.env.venv1.venv=/home/astro/.venv/venv1 \
+      buildkit-pyenv.env.venv1.interpreter=/home/astro/.venv/venv1/bin/python
+COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
