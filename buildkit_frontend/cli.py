@@ -57,6 +57,8 @@ def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) -> Plan:
+    """Read and plan a Dockerfile; notes go to standard error."""
+    from .engine import local_image_triggers
     from .options import RenderOptions, directory_context, parse_build_args
     from .plan import plan_dockerfile
 
@@ -73,13 +75,22 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
         decoded = text.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise PyenvError(f"{name} is not UTF-8 text (byte {error.start})") from None
-    options = RenderOptions(parse_build_args(list(build_args), os.environ))
+    context_file, label = None, "the build context"
     if context is not None:
         if not context.is_dir():
             raise PyenvError(f"build context {context} is not a directory")
-        has, label = directory_context(context)
-        options = RenderOptions(options.build_args, has, f"the build context {label}/")
-    return plan_dockerfile(decoded, name, options)
+        context_file, shown = directory_context(context)
+        label = f"the build context {shown}/"
+    options = RenderOptions(
+        parse_build_args(list(build_args), os.environ),
+        context_file,
+        label,
+        image_triggers=local_image_triggers(),
+    )
+    plan = plan_dockerfile(decoded, name, options)
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
+    return plan
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -33,6 +33,10 @@ BUILD_ARG_DEFAULTS = {
     "PYENV_PYTHON_CONFIGURE_OPTS": "",
 }
 
+#: Build argument naming the image helper stages start from, for base images whose
+#: ONBUILD triggers must not run there.
+BUILDER_ARG = "PYENV_BUILDER_IMAGE"
+
 #: `# syntax=` images whose repository name ends with one of these are this frontend
 #: (or the one it replaces): the CLI drops that line, as the output is plain Dockerfile.
 OWN_FRONTEND_NAMES = ("buildkit-pyenv", "buildkit-pyenv/frontend", "astronomer/airflow-extensions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,25 @@ def image_environments(image: str) -> ImageEnvironments:
         return ImageEnvironments(manifest, _labels(found.labels or {}))
     finally:
         client.close()
+
+
+def local_image_triggers() -> Callable[[str], list[str] | None]:
+    """A lookup of the ONBUILD triggers of images in the local engine: [] for none, None
+    when the engine or the image is not there (then nothing is known)."""
+    client: Any = None
+
+    def lookup(image: str) -> list[str] | None:
+        nonlocal client
+        try:
+            import docker
+
+            client = client or docker.from_env(timeout=10)
+            config = client.images.get(image).attrs.get("Config") or {}
+        except Exception:  # no engine, no such image, no docker SDK: unknown, not an error
+            return None
+        return list(config.get("OnBuild") or [])
+
+    return lookup
 
 
 def _read_json(container: Any, path: str) -> dict[str, Any] | None:

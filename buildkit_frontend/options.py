@@ -19,6 +19,8 @@ class RenderOptions:
     context_file: Callable[[str], bytes | None] | None = None
     #: How messages name the context.
     context_label: str = "the build context"
+    #: The ONBUILD triggers of an image ([] for none); None when it cannot be looked up.
+    image_triggers: Callable[[str], list[str] | None] | None = None
 
 
 def directory_context(path: Path) -> tuple[Callable[[str], bytes | None], str]:

@@ -15,6 +15,7 @@ from typing import Union
 
 from . import defaults
 from .buildargs import resolve
+from .builder import builder_root
 from .directive import PyenvSpec, parse_pyenv
 from .dockerfile import Instruction, ParsedDockerfile, parse
 from .errors import PyenvError
@@ -79,6 +80,7 @@ class Plan:
     helpers: Mapping[int, tuple[HelperStage, ...]]
     expansions: Mapping[int, Expansion]
     build_args: Mapping[str, str]
+    notes: tuple[str, ...] = ()  # worth telling the user, though not an error
 
     @property
     def environments(self) -> list[PyenvSpec]:
@@ -108,6 +110,8 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
     expansions: dict[int, Expansion] = {}
     has_interpreter: dict[int, set[tuple[str, str | None, str]]] = {}
     venvs_of: dict[int, list[VenvStage]] = {}  # a stage's environments, inherited ones first
+    builders: dict[Root, Root] = {}
+    notes: list[str] = []
     for stage in stages:
         root = root_of(stage, stages)
         if specs[stage.index] and root.base.lower() == "scratch":
@@ -122,17 +126,26 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
             *(has_interpreter.get(s.index, set()) for s in ancestors(stage, stages))
         )
         present = has_interpreter.setdefault(stage.index, set(inherited))
+        if specs[stage.index] and root not in builders:
+            builders[root], note = builder_root(
+                root, global_args, options, specs[stage.index][0][1]
+            )
+            if note:
+                notes.append(note)
         parent_venvs = venvs_of.get(stage.parent, []) if stage.parent is not None else []
         chain = venvs_of.setdefault(stage.index, list(parent_venvs))
         lines: list[tuple[Instruction, VenvStage, bool]] = []
         for instruction, spec in specs[stage.index]:
-            key = (root.base, root.platform, spec.version)
+            builder = builders[root]
+            key = (builder.base, builder.platform, spec.version)
             interpreter = interpreters.get(key)
             if interpreter is None:
                 name = _unique(f"pyenv-python-{spec.version}", taken)
                 source_name = _unique(f"{name}-source", taken)
                 sha256 = checksums.get(spec.version)
-                interpreter = InterpreterStage(name, source_name, root, spec.version, sha256, spec)
+                interpreter = InterpreterStage(
+                    name, source_name, builder, spec.version, sha256, spec
+                )
                 interpreters[key] = interpreter
                 helpers.setdefault(stage.index, []).append(interpreter)
             venv = VenvStage(_unique(f"pyenv-venv-{spec.name.lower()}", taken), interpreter, spec)
@@ -158,7 +171,7 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
         name: options.build_args.get(name, global_args.get(name, default))
         for name, default in defaults.BUILD_ARG_DEFAULTS.items()
     }
-    return Plan(dockerfile, stages, ordered, expansions, build_args)
+    return Plan(dockerfile, stages, ordered, expansions, build_args, tuple(notes))
 
 
 def _global_args_and_stages(

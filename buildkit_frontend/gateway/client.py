@@ -35,6 +35,17 @@ class FrontendEnv:
             workers = []
         return cls(opts, environ.get("BUILDKIT_SESSION_ID", ""), workers)
 
+    def platform(self) -> ops_pb2.Platform | None:
+        """The first target platform the build asks for, if it names one."""
+        first = self.opts.get("platform", "").split(",")[0].strip()
+        if not first:
+            return None
+        parts = first.split("/")
+        platform = ops_pb2.Platform(OS=parts[0], Architecture=parts[1] if len(parts) > 1 else "")
+        if len(parts) > 2:
+            platform.Variant = parts[2]
+        return platform
+
     def build_args(self) -> dict[str, str]:
         """The `build-arg:NAME` options, by NAME."""
         prefix = "build-arg:"
@@ -90,6 +101,24 @@ class Bridge:
         for name, definition in inputs.items():
             request.FrontendInputs[name].CopyFrom(definition)
         return self.stub.Solve(request)
+
+    def image_config(
+        self, ref: str, platform: ops_pb2.Platform | None, resolve_mode: str, session_id: str
+    ) -> dict:
+        """The config (as in an image's config blob) of image `ref`."""
+        request = gateway_pb2.ResolveImageConfigRequest(
+            Ref=ref,
+            ResolveMode=resolve_mode,
+            LogName=f"[buildkit-pyenv] look for ONBUILD triggers in {ref}",
+            SessionID=session_id,
+        )
+        if platform is not None:
+            request.Platform.CopyFrom(platform)
+        return json.loads(self.stub.ResolveImageConfig(request).Config or b"{}")
+
+    def warn(self, vertex: str, message: str) -> None:
+        """Show a warning with the build's progress, on vertex `vertex` (a digest)."""
+        self.stub.Warn(gateway_pb2.WarnRequest(digest=vertex, level=1, short=message.encode()))
 
     def return_result(self, result: gateway_pb2.Result) -> None:
         """Finish the build with `result`."""

@@ -7,8 +7,10 @@ them and BuildKit.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -28,11 +30,13 @@ _REMOTE_CONTEXT = re.compile(r"^(https?://|git@|git://|ssh://)|\.git(#|$)")
 
 @dataclass(frozen=True)
 class DockerfileSource:
-    """The user's Dockerfile as BuildKit handed it over."""
+    """The user's Dockerfile as BuildKit handed it over, and the vertex that loaded it
+    (where warnings about it are shown)."""
 
     filename: str
     data: bytes
     dockerignore: bytes | None
+    vertex: str
 
 
 def run(bridge: Bridge, env: FrontendEnv) -> None:
@@ -49,6 +53,10 @@ def run(bridge: Bridge, env: FrontendEnv) -> None:
     except PyenvError as error:
         bridge.return_error(status_of(error, filename, data))
         return
+    for note in plan.notes:
+        # An older BuildKit without warnings: the rendered stage comments still say it.
+        with contextlib.suppress(grpc.RpcError):
+            bridge.warn(source.vertex, note)
 
     files = {filename: rendered.text.encode("utf-8")}
     if source.dockerignore is not None:
@@ -84,7 +92,7 @@ def read_dockerfile(
     """The Dockerfile from the `dockerfile` input or the client's local directory."""
     filename = env.opts.get("filename", "Dockerfile")
     if "dockerfilekey" not in env.opts and "dockerfile" in inputs:
-        ref = bridge.solve_ref(inputs["dockerfile"])
+        definition = inputs["dockerfile"]
     elif _REMOTE_CONTEXT.search(env.opts.get("context", "")):
         raise PyenvError(
             "buildkit-pyenv reads the Dockerfile from a local directory; this build's "
@@ -98,13 +106,15 @@ def read_dockerfile(
         if posixpath.basename(filename) == "Dockerfile":
             names.append(posixpath.join(posixpath.dirname(filename), "dockerfile"))
         session = env.opts.get(f"local-sessionid:{local}", env.session_id)
-        ref = bridge.solve_ref(llb.local_source(local, session, names, local))
+        definition = llb.local_source(local, session, names, local)
+    ref = bridge.solve_ref(definition)
     data = bridge.read_file(ref, filename)
     if data is None and posixpath.basename(filename) == "Dockerfile":
         data = bridge.read_file(ref, posixpath.join(posixpath.dirname(filename), "dockerfile"))
     if data is None:
         raise PyenvError(f"cannot read {filename} from the build's Dockerfile directory")
-    return DockerfileSource(filename, data, bridge.read_file(ref, filename + ".dockerignore"))
+    dockerignore = bridge.read_file(ref, filename + ".dockerignore")
+    return DockerfileSource(filename, data, dockerignore, llb.output_digest(definition))
 
 
 def _plan(
@@ -116,15 +126,51 @@ def _plan(
 ) -> Plan:
     """Plan twice: once to learn the requirements files, once knowing which exist."""
     build_args = env.build_args()
-    first = plan_dockerfile(text, source.filename, RenderOptions(build_args))
+    triggers = _image_triggers(bridge, env)
+    options = RenderOptions(build_args, image_triggers=triggers)
+    first = plan_dockerfile(text, source.filename, options)
     wanted = sorted({s.requirements for s in first.environments if s.requirements})
     if not wanted:
         return first
     present = _context_files(bridge, env, inputs, source, wanted)
     if present is None:
         return first
-    options = RenderOptions(build_args, present.get, "the build context")
+    options = RenderOptions(build_args, present.get, "the build context", triggers)
     return plan_dockerfile(text, source.filename, options)
+
+
+def _image_triggers(bridge: Bridge, env: FrontendEnv) -> Callable[[str], list[str] | None]:
+    """Looks up (once per image) the ONBUILD triggers of base images through BuildKit."""
+    known: dict[str, list[str] | None] = {}
+
+    def lookup(image: str) -> list[str] | None:
+        if image not in known:
+            try:
+                config = bridge.image_config(
+                    normalize_reference(image),
+                    env.platform(),
+                    env.opts.get("image-resolve-mode", "default"),
+                    env.session_id,
+                )
+                known[image] = list((config.get("config") or {}).get("OnBuild") or [])
+            except (grpc.RpcError, ValueError):
+                known[image] = None  # unknown here; the build itself will say more
+        return known[image]
+
+    return lookup
+
+
+def normalize_reference(image: str) -> str:
+    """`name[:tag]` as BuildKit resolves it: with a registry and a tag."""
+    first, _, rest = image.partition("/")
+    if not rest:
+        image = f"docker.io/library/{image}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        image = f"docker.io/{image}"
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in last:
+        image += ":latest"
+    return image
 
 
 def _context_files(

@@ -26,6 +26,12 @@ def definition(op: ops_pb2.Op, name: str) -> ops_pb2.Definition:
     return result
 
 
+def output_digest(definition: ops_pb2.Definition) -> str:
+    """The digest of the vertex a definition outputs (what its terminal op points at)."""
+    terminal = ops_pb2.Op.FromString(getattr(definition, "def")[-1])
+    return terminal.inputs[0].digest
+
+
 def local_source(
     name: str,
     session_id: str,

@@ -193,3 +193,23 @@ def llb_source_json(text: str, line: int) -> bytes:
             "ranges": [{"start": {"line": line, "character": 1}, "end": {"line": line}}],
         }
     ).encode()
+
+
+def test_image_references_are_normalised_as_buildkit_resolves_them():
+    from buildkit_frontend.gateway.frontend import normalize_reference
+
+    assert normalize_reference("ubuntu") == "docker.io/library/ubuntu:latest"
+    assert normalize_reference("team/app:1") == "docker.io/team/app:1"
+    assert normalize_reference("quay.io/astronomer/astro-runtime:12.6.0") == (
+        "quay.io/astronomer/astro-runtime:12.6.0"
+    )
+    assert normalize_reference("localhost:5000/app") == "localhost:5000/app:latest"
+    digest = "sha256:" + "a" * 64
+    assert normalize_reference(f"app@{digest}") == f"docker.io/library/app@{digest}"
+
+
+def test_platform_option():
+    env = FrontendEnv({"platform": "linux/arm64/v8,linux/amd64"}, "", [])
+    platform = env.platform()
+    assert (platform.OS, platform.Architecture, platform.Variant) == ("linux", "arm64", "v8")
+    assert FrontendEnv({}, "", []).platform() is None

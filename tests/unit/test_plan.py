@@ -9,10 +9,15 @@ import pytest
 from buildkit_frontend.errors import PyenvError
 from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import InterpreterStage, VenvStage, plan_dockerfile
+from buildkit_frontend.render import render
 
 
 def plan(text: str, **kwargs):
     return plan_dockerfile(text, "Dockerfile", RenderOptions(**kwargs))
+
+
+def render_text(text: str, **kwargs) -> str:
+    return render(plan(text, **kwargs)).text
 
 
 def error_of(text: str, **kwargs) -> str:
@@ -132,3 +137,42 @@ def test_stage_arg_declared_after_the_line_does_not_count():
 def test_no_pyenv_lines_is_a_plain_dockerfile():
     result = plan("FROM img\nRUN true\n")
     assert result.environments == [] and dict(result.helpers) == {}
+
+
+def builders_of(result) -> list[str]:
+    return [
+        h.root.base for g in result.helpers.values() for h in g if isinstance(h, InterpreterStage)
+    ]
+
+
+def test_astro_runtime_without_base_tag_builds_on_the_base_variant():
+    result = plan("FROM quay.io/astronomer/astro-runtime:12.6.0\nPYENV 3.13 x\n")
+    assert builders_of(result) == ["quay.io/astronomer/astro-runtime:12.6.0-base"]
+    assert "has ONBUILD triggers" in result.notes[0]
+    assert "12.6.0-base" in result.notes[0]
+    kept = plan("FROM quay.io/astronomer/astro-runtime:12.6.0-base\nPYENV 3.13 x\n")
+    assert builders_of(kept) == ["quay.io/astronomer/astro-runtime:12.6.0-base"]
+    assert kept.notes == ()
+
+
+def test_image_with_onbuild_triggers_needs_a_builder():
+    triggers = {"corp/airflow:1": ["COPY . /app", "RUN make"], "plain:1": []}
+    text = "ARG BASE=corp/airflow:1\nFROM ${BASE}\nPYENV 3.13 x\n"
+    message = error_of(text, image_triggers=triggers.get)
+    assert message.startswith(
+        "Dockerfile:3: corp/airflow:1 has ONBUILD triggers (COPY . /app, ...), which would run"
+    )
+    assert "hint: pass --build-arg PYENV_BUILDER_IMAGE=<the same image" in message
+    chosen = plan(text, image_triggers=triggers.get, build_args={"PYENV_BUILDER_IMAGE": "plain:1"})
+    assert builders_of(chosen) == ["plain:1"]
+    assert chosen.notes == (
+        "the stages that build Python start FROM plain:1 (PYENV_BUILDER_IMAGE)",
+    )
+    unknown = plan("FROM other:1\nPYENV 3.13 x\n", image_triggers=triggers.get)
+    assert builders_of(unknown) == ["other:1"]
+
+
+def test_user_stage_keeps_its_onbuild_base():
+    out = render_text("FROM quay.io/astronomer/astro-runtime:12.6.0\nPYENV 3.13 x\n")
+    assert "FROM quay.io/astronomer/astro-runtime:12.6.0-base AS pyenv-python-3.13\n" in out
+    assert out.count("FROM quay.io/astronomer/astro-runtime:12.6.0\n") == 1

@@ -59,6 +59,16 @@ class LLBBridgeStub:
                 request_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.InputsRequest.SerializeToString,
                 response_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.InputsResponse.FromString,
                 _registered_method=True)
+        self.ResolveImageConfig = channel.unary_unary(
+                '/moby.buildkit.v1.frontend.LLBBridge/ResolveImageConfig',
+                request_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ResolveImageConfigRequest.SerializeToString,
+                response_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ResolveImageConfigResponse.FromString,
+                _registered_method=True)
+        self.Warn = channel.unary_unary(
+                '/moby.buildkit.v1.frontend.LLBBridge/Warn',
+                request_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.WarnRequest.SerializeToString,
+                response_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.WarnResponse.FromString,
+                _registered_method=True)
 
 
 class LLBBridgeServicer:
@@ -94,6 +104,18 @@ class LLBBridgeServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveImageConfig(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Warn(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LLBBridgeServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +143,16 @@ def add_LLBBridgeServicer_to_server(servicer, server):
                     servicer.Inputs,
                     request_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.InputsRequest.FromString,
                     response_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.InputsResponse.SerializeToString,
+            ),
+            'ResolveImageConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveImageConfig,
+                    request_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ResolveImageConfigRequest.FromString,
+                    response_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ResolveImageConfigResponse.SerializeToString,
+            ),
+            'Warn': grpc.unary_unary_rpc_method_handler(
+                    servicer.Warn,
+                    request_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.WarnRequest.FromString,
+                    response_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.WarnResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -258,6 +290,60 @@ class LLBBridge:
             '/moby.buildkit.v1.frontend.LLBBridge/Inputs',
             buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.InputsRequest.SerializeToString,
             buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.InputsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveImageConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moby.buildkit.v1.frontend.LLBBridge/ResolveImageConfig',
+            buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ResolveImageConfigRequest.SerializeToString,
+            buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ResolveImageConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Warn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/moby.buildkit.v1.frontend.LLBBridge/Warn',
+            buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.WarnRequest.SerializeToString,
+            buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.WarnResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,56 @@
+"""Which image the helper stages start from: the stage's own base image, unless that
+image has ONBUILD triggers, which would run in every helper stage (copying the whole
+build context into the CPython build, for one, so any change rebuilds it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from . import defaults
+from .buildargs import expand
+from .directive import PyenvSpec
+from .errors import PyenvError
+from .options import RenderOptions
+from .stages import Root
+
+# Astronomer's runtime images run ONBUILD triggers unless their tag ends with -base.
+_ASTRO_RUNTIME = re.compile(r"^(?P<repo>(?:quay\.io/)?astronomer/astro-runtime):(?P<tag>[\w.-]+)$")
+
+
+def builder_root(
+    root: Root, global_args: Mapping[str, str], options: RenderOptions, spec: PyenvSpec
+) -> tuple[Root, str | None]:
+    """The image (and platform) helper stages start from, and a note when it is not the
+    stage's own base image."""
+    chosen = options.build_args.get(defaults.BUILDER_ARG) or global_args.get(defaults.BUILDER_ARG)
+    if chosen:
+        note = f"the stages that build Python start FROM {chosen} ({defaults.BUILDER_ARG})"
+        return Root(chosen, root.platform), note
+    image = expand(root.base, global_args, strict=False)
+    triggers = options.image_triggers(image) if options.image_triggers else None
+    base_variant = astro_base_variant(image)
+    if not triggers and not (triggers is None and base_variant):
+        return root, None
+    if base_variant:
+        note = (
+            f"{image} has ONBUILD triggers, which must not run where Python is built: "
+            f"those stages start FROM {base_variant} (set {defaults.BUILDER_ARG} to choose)"
+        )
+        return Root(base_variant, root.platform), note
+    shown = (triggers or ["?"])[0]
+    raise PyenvError(
+        f"{image} has ONBUILD triggers ({shown}{', ...' if len(triggers or []) > 1 else ''}), "
+        "which would run in the stages that build Python and its venvs",
+        spec.where,
+        spec.source,
+        f"pass --build-arg {defaults.BUILDER_ARG}=<the same image without ONBUILD triggers>",
+    )
+
+
+def astro_base_variant(image: str) -> str | None:
+    """`...astro-runtime:X-base` for an Astronomer runtime image tagged without -base."""
+    match = _ASTRO_RUNTIME.match(image)
+    if not match or match.group("tag").endswith("-base"):
+        return None
+    return f"{match.group('repo')}:{match.group('tag')}-base"
