@@ -14,7 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-TARGET_SECONDS = 0.25  # "well under a second", with room for slower machines
+# "Well under a second" for the whole command, which starts Python, imports the renderer
+# and asks the local engine (if any) for ONBUILD triggers of the base images.
+TARGET_SECONDS = 0.5
 ROUNDS = 15
 VERSIONS = ["3.13", "3.12", "3.11", "3.10"]
 
