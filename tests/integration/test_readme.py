@@ -45,3 +45,21 @@ def test_first_commands_are_make_targets():
     for line in first.splitlines():
         target = line.split()[1]
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
+
+
+def test_python_examples_parse():
+    for block in re.findall(r"```python\n(.*?)```", README, re.DOTALL):
+        compile(block, "README.md", "exec")
+
+
+def test_not_found_example_is_the_real_message():
+    from buildkit_frontend.runtime import EnvironmentNotFound, python_path
+
+    shown = block_after("typo fails the import with what would be right:").strip()
+    environ = {"ASTRO_PYENV_tools": "/x", "ASTRO_PYENV_reports": "/y"}
+    try:
+        python_path("tool", "/nonexistent/manifest.json", environ)
+    except EnvironmentNotFound as error:
+        assert shown == f"EnvironmentNotFound: {error}"
+    else:
+        raise AssertionError("no error")
