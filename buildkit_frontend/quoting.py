@@ -14,12 +14,14 @@ def sh(value: str) -> str:
     return shlex.quote(value)
 
 
-def dockerfile_value(value: str) -> str:
-    """Quote `value` for the right-hand side of ARG or ENV, where `$` would expand."""
+def dockerfile_value(value: str, escape: str = "\\") -> str:
+    """Quote `value` for the right-hand side of ARG, ENV or LABEL, where `$` would
+    expand; `escape` is the Dockerfile's escape character."""
     if _PLAIN.match(value):
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return f'"{escaped}"'
+    for special in (escape, '"', "$"):
+        value = value.replace(special, escape + special)
+    return f'"{value}"'
 
 
 def json_words(words: list[str]) -> str:

@@ -185,9 +185,16 @@ _HELPER_TEMPLATES = {
 }
 
 
+def _escape(plan: Plan) -> str:
+    """The Dockerfile's escape character, for the continuation lines we write."""
+    found = next((d.value for d in plan.dockerfile.directives if d.name == "escape"), "\\")
+    return found if found in ("`", "\\") else "\\"
+
+
 def _helper_text(plan: Plan, helper: HelperStage) -> str:
     text = templates.render(
         _HELPER_TEMPLATES[type(helper)],
+        escape=_escape(plan),
         stage=helper,
         state_dir=defaults.STATE_DIR,
         pyenv_root=defaults.PYENV_ROOT,
@@ -209,6 +216,7 @@ def _helper_origin(helper: HelperStage) -> SourceRange:
 
 
 def _expansion_text(plan: Plan, expansion: Expansion) -> str:
+    escape = _escape(plan)
     original = plan.dockerfile.source(expansion.instruction).rstrip("\n").split("\n")
     return templates.render(
         "pyenv-line.Dockerfile.j2",
@@ -216,8 +224,9 @@ def _expansion_text(plan: Plan, expansion: Expansion) -> str:
         original=[line.rstrip("\r") for line in original],
         pyenv_root=defaults.PYENV_ROOT,
         manifest=defaults.MANIFEST_PATH,
+        escape=escape,
         labels=[
-            f"{quoting.dockerfile_value(key)}={quoting.dockerfile_value(value)}"
+            f"{quoting.dockerfile_value(key, escape)}={quoting.dockerfile_value(value, escape)}"
             for key, value in _labels(expansion).items()
         ],
     )

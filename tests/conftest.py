@@ -13,6 +13,9 @@ import pytest
 
 from tests.bed import fixtures
 
+# testcontainers' reaper image cannot be pulled here (no registry); fixtures clean up.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
 E2E_DIR = Path(__file__).parent / "e2e"
 
 
@@ -78,10 +81,12 @@ def frontend_image(bed: None) -> str:
     return FRONTEND_TEST_IMAGE
 
 
-class Buildx:
-    """Runs `docker buildx build` as users do, with the bed's mirror and host network."""
+class Builder:
+    """Builds a context as users do, against the bed's mirror with host network: the
+    command is `docker buildx build` (the frontend, by `# syntax=`) or the CLI's build."""
 
-    def __init__(self, mirror_url: str, tags: list[str], tmp: Path) -> None:
+    def __init__(self, command: list[str], mirror_url: str, tags: list[str], tmp: Path) -> None:
+        self.command = command
         self.mirror_url = mirror_url
         self.tags = tags
         self.tmp = tmp
@@ -89,12 +94,11 @@ class Buildx:
     def build(
         self, context: Path | str, *args: str, stdin: str | None = None
     ) -> tuple[str, fixtures.BuildResult]:
-        """Build; returns (tag, result)."""
+        """Build `context` with docker build options `args`; returns (tag, result)."""
         tag = f"buildkit-pyenv-test/e2e-{uuid.uuid4().hex[:10]}"
         self.tags.append(tag)
-        command = ["docker", "buildx", "build", "--progress", "plain", "--network", "host"]
-        command += ["--build-arg", f"PYENV_PYTHON_MIRROR={self.mirror_url}", "-t", tag]
-        command += [*args, str(context)]
+        command = [*self.command, "--build-arg", f"PYENV_PYTHON_MIRROR={self.mirror_url}"]
+        command += [str(context), "-t", tag, "--network", "host", "--progress", "plain", *args]
         done = subprocess.run(command, capture_output=True, text=True, input=stdin)
         return tag, fixtures.BuildResult(done.returncode, done.stdout + done.stderr)
 
@@ -102,37 +106,16 @@ class Buildx:
 @pytest.fixture(scope="module")
 def buildx(
     mirror_url: str, image_tags: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> Buildx:
-    """A Buildx shared by a module's tests."""
-    return Buildx(mirror_url, image_tags, tmp_path_factory.mktemp("frontend"))
-
-
-class CliBuilder:
-    """Builds contexts with `buildkit-pyenv build` against the bed's mirror."""
-
-    def __init__(self, mirror_url: str, tags: list[str], tmp: Path) -> None:
-        self.mirror_url = mirror_url
-        self.tags = tags
-        self.tmp = tmp
-
-    def build(
-        self, context: Path, *docker_args: str, dockerfile: str | None = None
-    ) -> tuple[str, fixtures.BuildResult]:
-        """Build `context`; returns (tag, result)."""
-        tag = f"buildkit-pyenv-test/e2e-{uuid.uuid4().hex[:10]}"
-        self.tags.append(tag)
-        command = [*fixtures.CLI, "build"]
-        if dockerfile:
-            command += ["-f", dockerfile]
-        command += ["--build-arg", f"PYENV_PYTHON_MIRROR={self.mirror_url}", str(context)]
-        command += ["-t", tag, "--network", "host", "--progress", "plain", *docker_args]
-        done = subprocess.run(command, capture_output=True, text=True)
-        return tag, fixtures.BuildResult(done.returncode, done.stdout + done.stderr)
+) -> Builder:
+    """`docker buildx build`, shared by a module's tests."""
+    command = ["docker", "buildx", "build"]
+    return Builder(command, mirror_url, image_tags, tmp_path_factory.mktemp("buildx"))
 
 
 @pytest.fixture(scope="module")
-def cli_build_module(
+def cli_build(
     mirror_url: str, image_tags: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> CliBuilder:
-    """A CliBuilder shared by a module's tests."""
-    return CliBuilder(mirror_url, image_tags, tmp_path_factory.mktemp("contexts"))
+) -> Builder:
+    """`buildkit-pyenv build`, shared by a module's tests."""
+    command = [*fixtures.CLI, "build"]
+    return Builder(command, mirror_url, image_tags, tmp_path_factory.mktemp("cli"))

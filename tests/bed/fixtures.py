@@ -20,7 +20,7 @@ from pathlib import Path
 BED_DIR = Path(os.environ.get("BUILDKIT_PYENV_BED_DIR", "/var/cache/buildkit-pyenv-bed"))
 BARE_IMAGE = "buildkit-pyenv-test/bare:bookworm"
 ASTRO_IMAGE = "buildkit-pyenv-test/astro:bookworm"
-AIRFLOW_IMAGE = "buildkit-pyenv-test/airflow:3"
+AIRFLOW_IMAGE = "buildkit-pyenv-test/airflow:bookworm"
 SETUP_HINT = "run `sudo tests/bed/setup.sh` (or `make bed`), or set BUILDKIT_PYENV_SKIP_E2E=1"
 CLI = [sys.executable, "-m", "buildkit_frontend"]
 
@@ -117,22 +117,6 @@ def run_in_image(image: str, script: list[str], user: str | None = None) -> str:
     finally:
         client.close()
     return output.decode()
-
-
-def run_for_status(image: str, script: str) -> tuple[int, str]:
-    """Run `sh -c script` in a fresh container; returns (exit status, stdout and stderr)."""
-    import docker
-
-    client = docker.from_env()
-    try:
-        container = client.containers.run(image, ["/bin/sh", "-c", script], detach=True)
-        try:
-            status = container.wait()["StatusCode"]
-            return status, container.logs(stdout=True, stderr=True).decode()
-        finally:
-            container.remove(force=True)
-    finally:
-        client.close()
 
 
 def image_config(image: str) -> dict:

@@ -13,7 +13,7 @@ repo=$(cd "$here/../.." && pwd)
 BED_DIR=${BUILDKIT_PYENV_BED_DIR:-/var/cache/buildkit-pyenv-bed}
 BARE_IMAGE=buildkit-pyenv-test/bare:bookworm
 ASTRO_IMAGE=buildkit-pyenv-test/astro:bookworm
-AIRFLOW_IMAGE=buildkit-pyenv-test/airflow:3
+AIRFLOW_IMAGE=buildkit-pyenv-test/airflow:bookworm
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 log() { printf '[bed] %s\n' "$*" >&2; }
@@ -112,7 +112,7 @@ make_astro_image() {
 
 make_airflow_image() {
     have_image "$AIRFLOW_IMAGE" && return
-    log "building $AIRFLOW_IMAGE (Apache Airflow from PyPI, about a minute)"
+    log "building $AIRFLOW_IMAGE (Apache Airflow 3 and 2 from PyPI, about two minutes)"
     docker buildx build -q --build-arg "BASE=$ASTRO_IMAGE" -t "$AIRFLOW_IMAGE" \
         -f "$repo/images/testbed/airflow.Dockerfile" "$repo/images/testbed" >/dev/null
 }

@@ -1,7 +1,8 @@
 """Airflow runs tasks in PYENV environments: a real Airflow, real DAGs, XCom results.
 
-The image starts FROM the bed's Airflow image (Airflow 3 on Debian's Python 3.11) and
-adds two environments on CPython 3.13, this package, and the DAGs in airflow_dags/.
+The image starts FROM the bed's Airflow image (Airflow 3, and Airflow 2 beside it, on
+Debian's Python 3.11) and adds two environments on CPython 3.13, this package, and the
+DAGs in airflow_dags/. Every DAG runs under both Airflows.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from testcontainers.core.container import DockerContainer
 
-from tests.bed.fixtures import AIRFLOW_IMAGE, run_for_status, write_context
+from tests.bed.fixtures import AIRFLOW_IMAGE, write_context
 from tests.conftest import FRONTEND_TEST_IMAGE, ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -29,22 +31,30 @@ PYENV 3.13 reports reports.txt
 USER root
 COPY wheels/ /tmp/wheels/
 RUN pip install --no-cache-dir --disable-pip-version-check -q /tmp/wheels/*.whl \\
+    && /opt/airflow2/bin/pip install --no-cache-dir --disable-pip-version-check -q \\
+        /tmp/wheels/*.whl \\
     && rm -r /tmp/wheels
 USER astro
 COPY --chown=astro airflow_dags/ /home/astro/airflow/dags/
 COPY --chown=astro airflow_broken/ /home/astro/broken/
 """
 
+# Where each Airflow of the image lives: its bin directory and AIRFLOW_HOME.
+AIRFLOWS = {
+    "3": ("/opt/airflow/bin", "/home/astro/airflow"),
+    "2": ("/opt/airflow2/bin", "/home/astro/airflow2"),
+}
+
 # Runs every DAG with `airflow dags test`, then prints the XCom return values as JSON.
-RUN_DAGS = f"""\
+RUN_DAGS = """\
 set -e
+export PATH={bin}:$PATH AIRFLOW_HOME={home}
 for dag in pyenv_venv pyenv_external pyenv_operator; do
-    airflow dags test "$dag" {LOGICAL_DATE} >/tmp/$dag.log 2>&1 \\
-        || {{ tail -n 60 /tmp/$dag.log; exit 1; }}
+    airflow dags test "$dag" {date} >/tmp/$dag.log 2>&1 || {{ tail -n 60 /tmp/$dag.log; exit 1; }}
 done
 python - <<'PY'
 import json, sqlite3
-rows = sqlite3.connect("/home/astro/airflow/airflow.db").execute(
+rows = sqlite3.connect("{home}/airflow.db").execute(
     "select dag_id, task_id, value from xcom where key = 'return_value'").fetchall()
 print(json.dumps({{f"{{dag}}.{{task}}": json.loads(value) for dag, task, value in rows}}))
 PY
@@ -76,10 +86,31 @@ def airflow_image(frontend_image: str, buildx) -> str:
     return tag
 
 
+class Airflow:
+    """One running container of the Airflow image, for every check in this module."""
+
+    def __init__(self, container: DockerContainer) -> None:
+        self.container = container
+
+    def run(self, script: str) -> tuple[int, str]:
+        """Run a shell script as the image's user; returns (exit status, output)."""
+        result = self.container.exec(["/bin/sh", "-c", script])
+        return result.exit_code, result.output.decode()
+
+
 @pytest.fixture(scope="module")
-def xcoms(airflow_image: str) -> dict:
-    """Each task's XCom return value, by `dag.task`."""
-    status, output = run_for_status(airflow_image, RUN_DAGS)
+def airflow(airflow_image: str):
+    """The Airflow image, running (idle) while the module's tests exec into it."""
+    with DockerContainer(airflow_image, command="sleep infinity") as container:
+        yield Airflow(container)
+
+
+@pytest.fixture(scope="module", params=sorted(AIRFLOWS, reverse=True), ids=lambda v: f"airflow{v}")
+def xcoms(request: pytest.FixtureRequest, airflow: Airflow) -> dict:
+    """Each task's XCom return value, by `dag.task`, after running the DAGs under one
+    of the image's Airflows."""
+    bin_dir, home = AIRFLOWS[request.param]
+    status, output = airflow.run(RUN_DAGS.format(bin=bin_dir, home=home, date=LOGICAL_DATE))
     assert status == 0, output[-6000:]
     return json.loads(output.strip().splitlines()[-1])
 
@@ -106,24 +137,28 @@ def test_operator_with_templated_op_kwargs(xcoms):
     assert (result["python"], result["humanize"]) == ("3.13.5", "4.12.3")
 
 
-def test_unknown_name_fails_when_the_dag_is_parsed(airflow_image):
-    status, output = run_for_status(airflow_image, "python /home/astro/broken/pyenv_typo.py")
+@pytest.mark.parametrize("version", sorted(AIRFLOWS, reverse=True), ids=lambda v: f"airflow{v}")
+def test_unknown_name_fails_when_the_dag_is_parsed(airflow, version):
+    bin_dir, home = AIRFLOWS[version]
+    status, output = airflow.run(
+        f"AIRFLOW_HOME={home} {bin_dir}/python /home/astro/broken/pyenv_typo.py"
+    )
     assert status != 0
     assert "no PYENV environment named 'tool'. This image has: reports, tools." in output
     assert "Did you mean 'tools'?" in output
     assert "PYENV 3.13 tool requirements.txt" in output
 
 
-def test_envs_and_which_inside_the_container(airflow_image):
-    status, output = run_for_status(airflow_image, "buildkit-pyenv envs --json")
+def test_envs_and_which_inside_the_container(airflow):
+    status, output = airflow.run("buildkit-pyenv envs --json")
     assert status == 0, output
     rows = {row["name"]: row for row in json.loads(output)}
     assert sorted(rows) == ["reports", "tools"]
     assert (rows["tools"]["python"], rows["tools"]["requested"]) == ("3.13.5", "3.13")
     assert rows["tools"]["status"] == "ok"
-    status, output = run_for_status(airflow_image, "buildkit-pyenv which reports")
+    status, output = airflow.run("buildkit-pyenv which reports")
     assert (status, output.strip()) == (0, "/home/astro/.venv/reports/bin/python")
-    status, output = run_for_status(airflow_image, "buildkit-pyenv which nope")
+    status, output = airflow.run("buildkit-pyenv which nope")
     assert status == 1 and "no PYENV environment named 'nope'" in output
 
 

@@ -9,10 +9,10 @@ from tests.e2e.checks import assert_working_interpreter, env_facts, shell
 
 
 @pytest.fixture(scope="module")
-def astro_image(cli_build_module):
+def astro_image(cli_build):
     """Two venvs sharing one 3.13 on the astro base (its own Python is 3.11, USER astro)."""
     context = write_context(
-        cli_build_module.tmp / "astro",
+        cli_build.tmp / "astro",
         {
             "Dockerfile": f"FROM {ASTRO_IMAGE}\n"
             "PYENV 3.13 tools requirements.txt\n"
@@ -21,7 +21,7 @@ def astro_image(cli_build_module):
             "reports.txt": "tabulate==0.9.0\n",
         },
     )
-    tag, result = cli_build_module.build(context)
+    tag, result = cli_build.build(context)
     result.ok()
     return tag, result
 
@@ -56,10 +56,10 @@ def test_image_metadata_and_no_build_dependencies(astro_image):
     assert "gcc" not in shell(tag, "command -v gcc make curl; true")
 
 
-def test_bare_base_without_python(cli_build_module):
+def test_bare_base_without_python(cli_build):
     """No Python and few libraries in the base: the interpreter brings what it needs."""
     context = write_context(
-        cli_build_module.tmp / "bare",
+        cli_build.tmp / "bare",
         {
             "Dockerfile": f"FROM {BARE_IMAGE}\n"
             "RUN useradd --uid 50000 --create-home astro\n"
@@ -69,7 +69,7 @@ def test_bare_base_without_python(cli_build_module):
             "requirements.txt": "six==1.16.0\n",
         },
     )
-    tag, result = cli_build_module.build(context)
+    tag, result = cli_build.build(context)
     result.ok()
     assert shell(tag, "command -v python3 python || echo none") == "none"
     facts = env_facts(tag, "ASTRO_PYENV_tools", "six")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
-from tests.bed.fixtures import ASTRO_IMAGE, image_config, write_context
+from tests.bed.fixtures import ASTRO_IMAGE, image_config, mirror_sources, write_context
 from tests.conftest import FRONTEND_TEST_IMAGE
 from tests.e2e.checks import assert_working_interpreter, env_facts, shell
 
@@ -23,12 +24,12 @@ def _frontend(frontend_image: str) -> None:
     """Every test here needs the frontend image."""
 
 
-def test_syntax_line_builds_what_the_cli_builds(buildx, cli_build_module):
+def test_syntax_line_builds_what_the_cli_builds(buildx, cli_build):
     context = write_context(buildx.tmp / "same", {"Dockerfile": SYNTAX + TWO_ENVS, **REQUIREMENTS})
     frontend_tag, frontend = buildx.build(context)
     frontend.ok()
     assert "[buildkit-pyenv] expanded Dockerfile" in frontend.output
-    cli_tag, cli = cli_build_module.build(context)
+    cli_tag, cli = cli_build.build(context)
     cli.ok()
 
     frontend_config, cli_config = image_config(frontend_tag), image_config(cli_tag)
@@ -37,6 +38,8 @@ def test_syntax_line_builds_what_the_cli_builds(buildx, cli_build_module):
     for variable in ("ASTRO_PYENV_tools", "ASTRO_PYENV_reports"):
         facts = env_facts(frontend_tag, variable, "six", "tabulate")
         assert facts == env_facts(cli_tag, variable, "six", "tabulate")
+    manifest = "cat /etc/buildkit-pyenv/manifest.json"
+    assert shell(frontend_tag, manifest) == shell(cli_tag, manifest)
     tools = env_facts(frontend_tag, "ASTRO_PYENV_tools", "six", "tabulate")
     assert_working_interpreter(tools, "3.13.5", "/home/astro/.venv/tools")
     assert tools["user"] == "astro" and tools["packages"] == {"six": "1.16.0", "tabulate": None}
@@ -158,3 +161,35 @@ def test_build_contexts_secrets_and_cache_mounts_keep_working(buildx):
     contents = shell(tag, "cat /home/astro/note.txt /home/astro/secret.txt /home/astro/cache.txt")
     assert contents.split("\n") == ["from a named context", "secret-seen", "cache-used"]
     assert "s3cret" not in shell(tag, "cat /home/astro/*.txt")
+
+
+def test_exact_version_with_its_checksum(buildx):
+    digest = hashlib.sha256(mirror_sources()["3.13.5"].read_bytes()).hexdigest()
+    line = f"PYENV --sha256={digest} 3.13.5 exact\n"
+    context = write_context(
+        buildx.tmp / "exact", {"Dockerfile": SYNTAX + f"FROM {ASTRO_IMAGE}\n" + line}
+    )
+    tag, result = buildx.build(context)
+    result.ok()
+    assert env_facts(tag, "ASTRO_PYENV_exact")["version"] == "3.13.5"
+
+    wrong = f"PYENV --sha256={'0' * 64} 3.13.5 exact\n"
+    (context / "Dockerfile").write_text(SYNTAX + f"FROM {ASTRO_IMAGE}\n" + wrong)
+    _, failed = buildx.build(context)
+    assert failed.returncode != 0
+    assert "does not have the SHA-256 --sha256 gives" in failed.output
+    assert f">>> {wrong.strip()}" in failed.output
+    assert "a step of the PYENV line 3 did not complete successfully" in failed.output
+
+
+def test_backtick_escape_directive(buildx):
+    """The continuation lines buildkit-pyenv writes follow the Dockerfile's escape."""
+    dockerfile = (
+        "# escape=`\n" + SYNTAX + f"FROM {ASTRO_IMAGE}\nPYENV `\n    3.13 tools requirements.txt\n"
+    )
+    context = write_context(
+        buildx.tmp / "backtick", {"Dockerfile": dockerfile, "requirements.txt": "six==1.16.0\n"}
+    )
+    tag, result = buildx.build(context)
+    result.ok()
+    assert env_facts(tag, "ASTRO_PYENV_tools", "six")["packages"] == {"six": "1.16.0"}
