@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 
 import pytest
 
@@ -11,7 +12,9 @@ from tests.conftest import FRONTEND_TEST_IMAGE
 from tests.e2e.checks import env_facts, shell
 
 ONBUILD_IMAGE = "buildkit-pyenv-test/onbuild:e2e"
-TRIGGER = "echo ONBUILD-TRIGGER-RAN && touch /tmp/onbuild-ran"
+# New every session, so that BuildKit's cache never hides whether the trigger ran.
+TOKEN = uuid.uuid4().hex[:12]
+TRIGGER = f"echo ONBUILD-TRIGGER-RAN-{TOKEN} && touch /tmp/onbuild-ran"
 DOCKERFILE = f"# syntax={FRONTEND_TEST_IMAGE}\nFROM {ONBUILD_IMAGE}\nPYENV 3.13 tools\n"
 
 
@@ -46,7 +49,7 @@ def test_builder_image_keeps_triggers_out_of_the_helper_stages(
     context = write_context(buildx.tmp / "onbuild-builder", {"Dockerfile": DOCKERFILE})
     tag, result = buildx.build(context, "--build-arg", f"PYENV_BUILDER_IMAGE={ASTRO_IMAGE}")
     result.ok()
-    assert result.output.count("ONBUILD-TRIGGER-RAN\n") == 1  # in the user's stage only
+    assert result.output.count(f"ONBUILD-TRIGGER-RAN-{TOKEN}\n") == 1  # the user's stage only
     assert f"the stages that build Python start FROM {ASTRO_IMAGE}" in result.output
     assert shell(tag, "ls /tmp/onbuild-ran") == "/tmp/onbuild-ran"
     assert env_facts(tag, "ASTRO_PYENV_tools")["version"] == "3.13.5"
