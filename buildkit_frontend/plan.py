@@ -102,76 +102,117 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
         for stage in stages
     }
     _check_names(stages, specs)
-    checksums = _checksums(specs)
-
-    taken = {stage.name for stage in stages if stage.name}
-    interpreters: dict[tuple[str, str | None, str], InterpreterStage] = {}
-    helpers: dict[int, list[HelperStage]] = {}
-    expansions: dict[int, Expansion] = {}
-    has_interpreter: dict[int, set[tuple[str, str | None, str]]] = {}
-    venvs_of: dict[int, list[VenvStage]] = {}  # a stage's environments, inherited ones first
-    builders: dict[Root, Root] = {}
-    notes: list[str] = []
+    planner = _Planner(stages, global_args, options, _checksums(specs), digests)
     for stage in stages:
-        root = root_of(stage, stages)
-        if specs[stage.index] and root.base.lower() == "scratch":
-            first = specs[stage.index][0][1]
+        planner.add_stage(stage, specs[stage.index])
+    ordered = {
+        index: tuple(sorted(group, key=_kind_order)) for index, group in planner.helpers.items()
+    }
+    build_args = {
+        name: options.build_args.get(name, global_args.get(name, default))
+        for name, default in defaults.BUILD_ARG_DEFAULTS.items()
+    }
+    notes = tuple(planner.notes)
+    return Plan(dockerfile, stages, ordered, planner.expansions, build_args, notes)
+
+
+_InterpreterKey = tuple[str, Union[str, None], str]  # builder image, platform, version
+
+
+class _Planner:
+    """Walks the stages in order, sharing interpreters and inheriting environments."""
+
+    def __init__(
+        self,
+        stages: tuple[Stage, ...],
+        global_args: Mapping[str, str],
+        options: RenderOptions,
+        checksums: Mapping[str, str],
+        digests: Mapping[str, str],
+    ) -> None:
+        self.stages = stages
+        self.global_args = global_args
+        self.options = options
+        self.checksums = checksums
+        self.digests = digests
+        self.taken = {stage.name for stage in stages if stage.name}
+        self.interpreters: dict[_InterpreterKey, InterpreterStage] = {}
+        self.builders: dict[Root, Root] = {}
+        self.helpers: dict[int, list[HelperStage]] = {}
+        self.expansions: dict[int, Expansion] = {}
+        self.notes: list[str] = []
+        # What each stage has, its parents' included: interpreters, and environments.
+        self.has_interpreter: dict[int, set[_InterpreterKey]] = {}
+        self.venvs_of: dict[int, list[VenvStage]] = {}
+
+    def add_stage(self, stage: Stage, specs: list[tuple[Instruction, PyenvSpec]]) -> None:
+        """Plan the PYENV lines of one stage (stages come in Dockerfile order)."""
+        parent = stage.parent
+        present = self.has_interpreter[stage.index] = set(self.has_interpreter.get(parent, ()))
+        chain = self.venvs_of[stage.index] = list(self.venvs_of.get(parent, ()))
+        if not specs:
+            return
+        builder = self._builder(stage, specs[0][1])
+        lines = []
+        for instruction, spec in specs:
+            key = (builder.base, builder.platform, spec.version)
+            interpreter = self.interpreters.get(key) or self._new_interpreter(key, stage, spec)
+            name = self._unique(f"pyenv-venv-{spec.name.lower()}")
+            venv = VenvStage(name, interpreter, spec)
+            self.helpers[stage.index].append(venv)
+            chain.append(venv)
+            lines.append((instruction, venv, key not in present))
+            present.add(key)
+        manifest = ManifestStage(self._unique("pyenv-manifest"), interpreter, tuple(chain))
+        self.helpers[stage.index].append(manifest)
+        for instruction, venv, copy_interpreter in lines:
+            last = instruction is lines[-1][0]
+            self.expansions[instruction.start] = Expansion(
+                instruction,
+                venv,
+                copy_interpreter,
+                manifest if last else None,
+                self.digests.get(venv.spec.requirements or ""),
+            )
+
+    def _builder(self, stage: Stage, first: PyenvSpec) -> Root:
+        """The image the stage's helper stages start from."""
+        root = root_of(stage, self.stages)
+        if root.base.lower() == "scratch":
             raise PyenvError(
                 f"PYENV needs a base image with a shell and apt-get; "
                 f"{stage.label} starts FROM scratch",
                 first.where,
                 first.source,
             )
-        inherited = set().union(
-            *(has_interpreter.get(s.index, set()) for s in ancestors(stage, stages))
-        )
-        present = has_interpreter.setdefault(stage.index, set(inherited))
-        if specs[stage.index] and root not in builders:
-            builders[root], note = builder_root(
-                root, global_args, options, specs[stage.index][0][1]
-            )
+        if root not in self.builders:
+            self.builders[root], note = builder_root(root, self.global_args, self.options, first)
             if note:
-                notes.append(note)
-        parent_venvs = venvs_of.get(stage.parent, []) if stage.parent is not None else []
-        chain = venvs_of.setdefault(stage.index, list(parent_venvs))
-        lines: list[tuple[Instruction, VenvStage, bool]] = []
-        for instruction, spec in specs[stage.index]:
-            builder = builders[root]
-            key = (builder.base, builder.platform, spec.version)
-            interpreter = interpreters.get(key)
-            if interpreter is None:
-                name = _unique(f"pyenv-python-{spec.version}", taken)
-                source_name = _unique(f"{name}-source", taken)
-                sha256 = checksums.get(spec.version)
-                interpreter = InterpreterStage(
-                    name, source_name, builder, spec.version, sha256, spec
-                )
-                interpreters[key] = interpreter
-                helpers.setdefault(stage.index, []).append(interpreter)
-            venv = VenvStage(_unique(f"pyenv-venv-{spec.name.lower()}", taken), interpreter, spec)
-            helpers.setdefault(stage.index, []).append(venv)
-            chain.append(venv)
-            lines.append((instruction, venv, key not in present))
-            present.add(key)
-        if not lines:
-            continue
-        manifest = ManifestStage(
-            _unique("pyenv-manifest", taken), lines[-1][1].interpreter, tuple(chain)
-        )
-        helpers[stage.index].append(manifest)
-        for instruction, venv, copy_interpreter in lines:
-            last = instruction is lines[-1][0]
-            digest = digests.get(venv.spec.requirements or "")
-            expansions[instruction.start] = Expansion(
-                instruction, venv, copy_interpreter, manifest if last else None, digest
-            )
+                self.notes.append(note)
+        self.helpers.setdefault(stage.index, [])
+        return self.builders[root]
 
-    ordered = {index: tuple(sorted(group, key=_kind_order)) for index, group in helpers.items()}
-    build_args = {
-        name: options.build_args.get(name, global_args.get(name, default))
-        for name, default in defaults.BUILD_ARG_DEFAULTS.items()
-    }
-    return Plan(dockerfile, stages, ordered, expansions, build_args, tuple(notes))
+    def _new_interpreter(
+        self, key: _InterpreterKey, stage: Stage, spec: PyenvSpec
+    ) -> InterpreterStage:
+        builder, platform, version = key
+        name = self._unique(f"pyenv-python-{version}")
+        source_name = self._unique(f"{name}-source")
+        interpreter = InterpreterStage(
+            name, source_name, Root(builder, platform), version, self.checksums.get(version), spec
+        )
+        self.interpreters[key] = interpreter
+        self.helpers[stage.index].append(interpreter)
+        return interpreter
+
+    def _unique(self, name: str) -> str:
+        """`name`, or `name-2`, `name-3`...: never a stage name already used."""
+        candidate, number = name, 1
+        while candidate in self.taken:
+            number += 1
+            candidate = f"{name}-{number}"
+        self.taken.add(candidate)
+        return candidate
 
 
 def _global_args_and_stages(
@@ -273,15 +314,6 @@ def _checksums(specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]) -> dict
                 spec.source,
             )
     return {version: spec.sha256 for version, spec in by_version.items() if spec.sha256}
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{name}-{number}"
-    taken.add(candidate)
-    return candidate
 
 
 def _kind_order(stage: HelperStage) -> int:
