@@ -129,8 +129,9 @@ rm "$PYENV_STATE/Python.tar.xz"
 cd "$src"
 say "building CPython $version into $prefix (log: $log)"
 # RPATH rather than RUNPATH, so that bundled libraries also find their own dependencies.
+# No pip in the interpreter itself: every venv gets its own from ensurepip's wheel.
 # shellcheck disable=SC2086
-if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
+if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=no \
         --enable-loadable-sqlite-extensions --without-static-libpython \
         --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
         LDFLAGS="-Wl,-rpath,$prefix/lib -Wl,--disable-new-dtags" \
@@ -140,13 +141,13 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
     die "building CPython $version failed (the end of its log is above)"
 fi
 cd /
-rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# The test suite, and IDLE (no Tk here), are most of the weight nobody runs in an image.
+rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
 # Debug symbols are most of the size of the binaries; non-ELF files are left alone.
 for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
     [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
 done
 ln -sf python3 "$prefix/bin/python"
-ln -sf pip3 "$prefix/bin/pip"
 
 : >"$PYENV_STATE/bundled-libs"
 for lib in $( { ldd "$prefix"/bin/python3 "$prefix"/lib/libpython*.so.* \
@@ -296,8 +297,9 @@ rm "$PYENV_STATE/Python.tar.xz"
 cd "$src"
 say "building CPython $version into $prefix (log: $log)"
 # RPATH rather than RUNPATH, so that bundled libraries also find their own dependencies.
+# No pip in the interpreter itself: every venv gets its own from ensurepip's wheel.
 # shellcheck disable=SC2086
-if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
+if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=no \
         --enable-loadable-sqlite-extensions --without-static-libpython \
         --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
         LDFLAGS="-Wl,-rpath,$prefix/lib -Wl,--disable-new-dtags" \
@@ -307,13 +309,13 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=install \
     die "building CPython $version failed (the end of its log is above)"
 fi
 cd /
-rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib/idle_test
+# The test suite, and IDLE (no Tk here), are most of the weight nobody runs in an image.
+rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
 # Debug symbols are most of the size of the binaries; non-ELF files are left alone.
 for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
     [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
 done
 ln -sf python3 "$prefix/bin/python"
-ln -sf pip3 "$prefix/bin/pip"
 
 : >"$PYENV_STATE/bundled-libs"
 for lib in $( { ldd "$prefix"/bin/python3 "$prefix"/lib/libpython*.so.* \
