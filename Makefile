@@ -39,9 +39,10 @@ bed:
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_golden.py
 
-# Benchmarks: render speed, and the frontend's overhead on a cached build.
+# Benchmarks: render speed, image size, and the frontend's overhead on a cached build.
 bench: $(STAMP) bed
 	$(PY) bench/render_speed.py
+	$(PY) -m bench.image_size
 	$(MAKE) frontend-image FRONTEND_BASE_IMAGE=$(BED_FRONTEND_BASE)
 	FRONTEND_IMAGE=$(FRONTEND_IMAGE) $(PY) -m bench.frontend_overhead
 
