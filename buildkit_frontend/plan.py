@@ -237,8 +237,7 @@ def _global_args_and_stages(
             )
     preamble = tuple(i for i in dockerfile.instructions if i.start < preamble_end)
     global_args = resolve(preamble, options.build_args)
-    _, stages = split_stages(dockerfile, global_args)
-    return global_args, stages
+    return global_args, split_stages(dockerfile, global_args)
 
 
 def _stage_specs(

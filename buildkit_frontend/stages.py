@@ -38,11 +38,8 @@ class Root:
     platform: str | None
 
 
-def split_stages(
-    dockerfile: ParsedDockerfile, global_args: Mapping[str, str]
-) -> tuple[tuple[Instruction, ...], tuple[Stage, ...]]:
-    """Split instructions into those before the first FROM and the stages."""
-    preamble: list[Instruction] = []
+def split_stages(dockerfile: ParsedDockerfile, global_args: Mapping[str, str]) -> tuple[Stage, ...]:
+    """The stages of `dockerfile` (instructions before the first FROM belong to none)."""
     stages: list[Stage] = []
     current: tuple[Instruction, list[Instruction]] | None = None
     groups: list[tuple[Instruction, list[Instruction]]] = []
@@ -50,9 +47,7 @@ def split_stages(
         if instruction.keyword == "FROM":
             current = (instruction, [])
             groups.append(current)
-        elif current is None:
-            preamble.append(instruction)
-        else:
+        elif current is not None:
             current[1].append(instruction)
 
     names: dict[str, int] = {}
@@ -64,7 +59,7 @@ def split_stages(
         )
         if name:
             names[name] = index
-    return tuple(preamble), tuple(stages)
+    return tuple(stages)
 
 
 def root_of(stage: Stage, stages: tuple[Stage, ...]) -> Root:

@@ -15,25 +15,21 @@ OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_"
 
 @dataclass(frozen=True)
 class FrontendEnv:
-    """What BuildKit tells a frontend through its environment."""
+    """What BuildKit tells a frontend through its environment (BUILDKIT_WORKERS and
+    BUILDKIT_EXPORTEDPRODUCT too, which this frontend has no use for)."""
 
     opts: Mapping[str, str]
     session_id: str
-    workers: list
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> FrontendEnv:
-        """Read BUILDKIT_FRONTEND_OPT_<i>=<key>=<value>, the session and the workers."""
+        """Read BUILDKIT_FRONTEND_OPT_<i>=<key>=<value> and the session."""
         opts = {}
         for name, value in environ.items():
             if name.startswith(OPT_PREFIX):
                 key, _, opt_value = value.partition("=")
                 opts[key] = opt_value
-        try:
-            workers = json.loads(environ.get("BUILDKIT_WORKERS", "[]")) or []
-        except ValueError:
-            workers = []
-        return cls(opts, environ.get("BUILDKIT_SESSION_ID", ""), workers)
+        return cls(opts, environ.get("BUILDKIT_SESSION_ID", ""))
 
     def platform(self) -> ops_pb2.Platform | None:
         """The first target platform the build asks for, if it names one."""
@@ -57,10 +53,6 @@ class Bridge:
 
     def __init__(self, channel: grpc.Channel) -> None:
         self.stub = gateway_pb2_grpc.LLBBridgeStub(channel)
-
-    def ping(self) -> gateway_pb2.PongResponse:
-        """Check the connection (and learn the capabilities)."""
-        return self.stub.Ping(gateway_pb2.PingRequest(), timeout=30)
 
     def inputs(self) -> Mapping[str, ops_pb2.Definition]:
         """Definitions the client passed as frontend inputs (e.g. `dockerfile`)."""

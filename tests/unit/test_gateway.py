@@ -47,13 +47,13 @@ def test_options_from_the_environment():
         "label:a": "b=c",
     }
     assert env.build_args() == {"PY": "3.12", "EMPTY": ""}
-    assert (env.session_id, env.workers) == ("s1", [{"ID": "w"}])
+    assert env.session_id == "s1"
 
 
 def test_forwarded_opts_keep_cmdline_and_drop_dockerfilekey():
-    env = FrontendEnv({"dockerfilekey": "dockerfile", "source": "img:1", "target": "t"}, "", [])
+    env = FrontendEnv({"dockerfilekey": "dockerfile", "source": "img:1", "target": "t"}, "")
     assert forwarded_opts(env) == {"source": "img:1", "target": "t", "cmdline": "img:1"}
-    kept = FrontendEnv({"cmdline": "img:1 --flag", "source": "img:1"}, "", [])
+    kept = FrontendEnv({"cmdline": "img:1 --flag", "source": "img:1"}, "")
     assert forwarded_opts(kept)["cmdline"] == "img:1 --flag"
 
 
@@ -209,7 +209,7 @@ def test_image_references_are_normalised_as_buildkit_resolves_them():
 
 
 def test_platform_option():
-    env = FrontendEnv({"platform": "linux/arm64/v8,linux/amd64"}, "", [])
+    env = FrontendEnv({"platform": "linux/arm64/v8,linux/amd64"}, "")
     platform = env.platform()
     assert (platform.OS, platform.Architecture, platform.Variant) == ("linux", "arm64", "v8")
-    assert FrontendEnv({}, "", []).platform() is None
+    assert FrontendEnv({}, "").platform() is None

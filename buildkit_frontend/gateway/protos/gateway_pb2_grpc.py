@@ -44,11 +44,6 @@ class LLBBridgeStub:
                 request_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReadFileRequest.SerializeToString,
                 response_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReadFileResponse.FromString,
                 _registered_method=True)
-        self.Ping = channel.unary_unary(
-                '/moby.buildkit.v1.frontend.LLBBridge/Ping',
-                request_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.PingRequest.SerializeToString,
-                response_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.PongResponse.FromString,
-                _registered_method=True)
         self.Return = channel.unary_unary(
                 '/moby.buildkit.v1.frontend.LLBBridge/Return',
                 request_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReturnRequest.SerializeToString,
@@ -81,12 +76,6 @@ class LLBBridgeServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReadFile(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Ping(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -128,11 +117,6 @@ def add_LLBBridgeServicer_to_server(servicer, server):
                     servicer.ReadFile,
                     request_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReadFileRequest.FromString,
                     response_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReadFileResponse.SerializeToString,
-            ),
-            'Ping': grpc.unary_unary_rpc_method_handler(
-                    servicer.Ping,
-                    request_deserializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.PingRequest.FromString,
-                    response_serializer=buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.PongResponse.SerializeToString,
             ),
             'Return': grpc.unary_unary_rpc_method_handler(
                     servicer.Return,
@@ -209,33 +193,6 @@ class LLBBridge:
             '/moby.buildkit.v1.frontend.LLBBridge/ReadFile',
             buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReadFileRequest.SerializeToString,
             buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.ReadFileResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Ping(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/moby.buildkit.v1.frontend.LLBBridge/Ping',
-            buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.PingRequest.SerializeToString,
-            buildkit__frontend_dot_gateway_dot_protos_dot_gateway__pb2.PongResponse.FromString,
             options,
             channel_credentials,
             insecure,
