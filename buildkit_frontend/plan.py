@@ -153,6 +153,7 @@ class _Planner:
         if not specs:
             return
         builder = self._builder(stage, specs[0][1])
+        self.helpers[stage.index] = []
         lines = []
         for instruction, spec in specs:
             key = (builder.base, builder.platform, spec.version)
@@ -189,7 +190,6 @@ class _Planner:
             self.builders[root], note = builder_root(root, self.global_args, self.options, first)
             if note:
                 self.notes.append(note)
-        self.helpers.setdefault(stage.index, [])
         return self.builders[root]
 
     def _new_interpreter(

@@ -85,6 +85,7 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
         _insertion_line(dockerfile, plan.stages[i].from_instruction.start): i for i in plan.helpers
     }
     renumber = _renumbering(plan)
+    escape = _escape(plan)
     rewritable = {
         line: _NUMERIC_FROM[instruction.keyword]
         for instruction in dockerfile.instructions
@@ -96,10 +97,11 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
     while line < len(dockerfile.lines):
         if line in inserts:
             for helper in plan.helpers[inserts[line]]:
-                out.generated(_helper_text(plan, helper), _helper_origin(helper))
+                out.generated(_helper_text(plan, helper, escape), _helper_origin(helper))
         expansion = plan.expansions.get(line)
         if expansion is not None:
-            out.generated(_expansion_text(plan, expansion), dockerfile.where(expansion.instruction))
+            text = _expansion_text(plan, expansion, escape)
+            out.generated(text, dockerfile.where(expansion.instruction))
             line = expansion.instruction.end + 1
             continue
         text = dockerfile.lines[line]
@@ -191,10 +193,10 @@ def _escape(plan: Plan) -> str:
     return found if found in ("`", "\\") else "\\"
 
 
-def _helper_text(plan: Plan, helper: HelperStage) -> str:
+def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
     text = templates.render(
         _HELPER_TEMPLATES[type(helper)],
-        escape=_escape(plan),
+        escape=escape,
         stage=helper,
         state_dir=defaults.STATE_DIR,
         pyenv_root=defaults.PYENV_ROOT,
@@ -215,8 +217,7 @@ def _helper_origin(helper: HelperStage) -> SourceRange:
     return helper.venvs[-1].spec.where
 
 
-def _expansion_text(plan: Plan, expansion: Expansion) -> str:
-    escape = _escape(plan)
+def _expansion_text(plan: Plan, expansion: Expansion, escape: str) -> str:
     original = plan.dockerfile.source(expansion.instruction).rstrip("\n").split("\n")
     return templates.render(
         "pyenv-line.Dockerfile.j2",

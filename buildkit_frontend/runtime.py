@@ -16,7 +16,7 @@ import difflib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .defaults import ENV_PREFIX, MANIFEST_PATH
@@ -71,7 +71,7 @@ def environments(
         if known is None:
             found[name] = Environment(name, path, variable, in_environment=True)
         else:
-            found[name] = _replace(known, interpreter=path, in_environment=True)
+            found[name] = replace(known, interpreter=path, in_environment=True)
     return dict(sorted(found.items()))
 
 
@@ -128,12 +128,6 @@ def _entry(item: Mapping[str, Any]) -> Environment:
         packages=dict(item.get("packages") or {}),
         in_manifest=True,
     )
-
-
-def _replace(entry: Environment, **changes: Any) -> Environment:
-    values = {name: getattr(entry, name) for name in entry.__dataclass_fields__}
-    values.update(changes)
-    return Environment(**values)
 
 
 def _not_found_message(name: str, known: Mapping[str, Environment]) -> str:
