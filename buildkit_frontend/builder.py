@@ -19,11 +19,14 @@ _ASTRO_RUNTIME = re.compile(r"^(?P<repo>(?:quay\.io/)?astronomer/astro-runtime):
 
 
 def builder_root(
-    root: Root, global_args: Mapping[str, str], options: RenderOptions, spec: PyenvSpec
+    root: Root,
+    global_args: Mapping[str, str],
+    options: RenderOptions,
+    spec: PyenvSpec,
+    chosen: str | None,
 ) -> tuple[Root, str | None]:
     """The image (and platform) helper stages start from, and a note when it is not the
-    stage's own base image."""
-    chosen = options.build_args.get(defaults.BUILDER_ARG) or global_args.get(defaults.BUILDER_ARG)
+    stage's own base image; `chosen` is PYENV_BUILDER_IMAGE, already validated."""
     if chosen:
         note = f"the stages that build Python start FROM {chosen} ({defaults.BUILDER_ARG})"
         return Root(chosen, root.platform), note

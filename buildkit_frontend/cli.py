@@ -58,7 +58,7 @@ def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) -> Plan:
     """Read and plan a Dockerfile; notes go to standard error."""
-    from .engine import local_image_triggers
+    from .engine import local_base_os, local_image_triggers
     from .options import RenderOptions, directory_context, parse_build_args
     from .plan import plan_dockerfile
 
@@ -86,6 +86,7 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
         context_file,
         label,
         image_triggers=local_image_triggers(),
+        base_os=local_base_os(),
     )
     plan = plan_dockerfile(decoded, name, options)
     for note in plan.notes:
@@ -270,7 +271,9 @@ def build_command(
     """
     from .render import render
 
-    plan = _load(dockerfile or str(context / "Dockerfile"), build_args, context)
+    # docker's own --build-arg after the context decides the render just the same.
+    rendered_args = (*build_args, *_build_args_in(docker_args))
+    plan = _load(dockerfile or str(context / "Dockerfile"), rendered_args, context)
     text = render(plan).text
     command = ["docker", "buildx", "build", "-f", "-"]
     for item in build_args:
@@ -281,6 +284,17 @@ def build_command(
     except FileNotFoundError:
         raise EngineError("docker is not installed or not on PATH") from None
     sys.exit(completed.returncode)
+
+
+def _build_args_in(docker_args: tuple[str, ...]) -> list[str]:
+    """The values of `--build-arg X` and `--build-arg=X` among docker build arguments."""
+    found = []
+    for index, arg in enumerate(docker_args):
+        if arg == "--build-arg" and index + 1 < len(docker_args):
+            found.append(docker_args[index + 1])
+        elif arg.startswith("--build-arg="):
+            found.append(arg.partition("=")[2])
+    return found
 
 
 def _write_atomically(path: Path, text: str) -> None:

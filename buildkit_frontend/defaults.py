@@ -33,6 +33,28 @@ BUILD_ARG_DEFAULTS = {
     "PYENV_PYTHON_CONFIGURE_OPTS": "",
 }
 
+#: Build arguments read when rendering, because they decide which stages there are (a
+#: build arg set only at `docker build` time after `buildkit-pyenv render` is too late).
+#: Where interpreters come from: "image" copies CPython out of the official
+#: python:<X.Y>-slim-<release> image (seconds), "source" builds it (minutes, air-gapped).
+PROVIDER_ARG = "PYENV_PYTHON_PROVIDER"
+PROVIDERS = ("image", "source")
+DEFAULT_PROVIDER = "image"
+#: The repository of the official Python images, for registry mirrors.
+PYTHON_IMAGE_ARG = "PYENV_PYTHON_IMAGE"
+DEFAULT_PYTHON_IMAGE = "python"
+#: The Debian release of the official image, when it cannot be learned from the base.
+RELEASE_ARG = "PYENV_DEBIAN_RELEASE"
+#: What installs requirements into a venv: uv (default) or pip.
+INSTALLER_ARG = "PYENV_INSTALLER"
+INSTALLERS = ("uv", "pip")
+DEFAULT_INSTALLER = "uv"
+#: uv comes from PyPI at this version, through the base image's index settings...
+UV_VERSION_ARG = "PYENV_UV_VERSION"
+DEFAULT_UV_VERSION = "0.13.9"
+#: ...or out of a uv image the user names (the official one has /uv at its root).
+UV_IMAGE_ARG = "PYENV_UV_IMAGE"
+
 #: Build argument naming the image helper stages start from, for base images whose
 #: ONBUILD triggers must not run there.
 BUILDER_ARG = "PYENV_BUILDER_IMAGE"

@@ -26,7 +26,13 @@ _PATH_SPECIALS = re.compile(r"[*?\[\]$\\]")
 FLAGS = {
     "path": "absolute directory of the venv (default: /home/astro/.venv/<venv-name>)",
     "sha256": "SHA-256 the CPython source tarball must have (needs an exact X.Y.Z version)",
+    "provider": "where the interpreter comes from: image or source",
+    "installer": "what installs the requirements: uv or pip",
+    "seed": "also install pip into the venv (uv venvs have none otherwise)",
 }
+#: Flags that may stand alone, meaning "on".
+_SWITCHES = {"seed"}
+_CHOICES = {"provider": defaults.PROVIDERS, "installer": defaults.INSTALLERS}
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class PyenvSpec:
     sha256: str | None
     where: SourceRange
     source: str
+    provider: str | None = None  # None: the build's default (PYENV_PYTHON_PROVIDER)
+    installer: str | None = None  # None: the build's default (PYENV_INSTALLER)
+    seed: bool = False
 
     @property
     def variable(self) -> str:
@@ -82,10 +91,15 @@ def parse_pyenv(
         if key not in FLAGS:
             known = ", ".join(f"--{name}" for name in FLAGS)
             raise fail(f"unknown flag --{key}", f"PYENV knows {known}")
-        if not sep or not flag_value:
+        if key in _SWITCHES and not sep:
+            flag_value = "true"
+        elif not sep or not flag_value:
             raise fail(f"--{key} needs a value: --{key}=<{FLAGS[key]}>")
         if key in flags:
             raise fail(f"--{key} is given twice")
+        choices = _CHOICES.get(key, ("true", "false") if key in _SWITCHES else None)
+        if choices and flag_value not in choices:
+            raise fail(f"--{key}={flag_value} is not one of {', '.join(choices)}", None)
         flags[key] = flag_value
 
     if len(words) < 2:
@@ -113,7 +127,24 @@ def parse_pyenv(
         if version.count(".") < 2:
             raise fail(f"--sha256 needs an exact version such as {version}.0, got {version}", None)
         sha256 = sha256.lower()
-    return PyenvSpec(version, name, requirements, venv_path, sha256, where, source)
+        if flags.get("provider") == "image":
+            raise fail(
+                "--sha256 checks a source tarball; --provider=image copies a built interpreter",
+                "drop --provider=image (a line with --sha256 builds from source)",
+            )
+    provider = flags.get("provider") or ("source" if sha256 else None)
+    return PyenvSpec(
+        version,
+        name,
+        requirements,
+        venv_path,
+        sha256,
+        where,
+        source,
+        provider,
+        flags.get("installer"),
+        flags.get("seed") == "true",
+    )
 
 
 def _check_version(version: str, fail) -> None:

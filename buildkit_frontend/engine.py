@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from .defaults import LABEL_PREFIX, MANIFEST_PATH
 from .errors import EngineError
 
@@ -63,6 +64,53 @@ def local_image_triggers() -> Callable[[str], list[str] | None]:
         return list(config.get("OnBuild") or [])
 
     return lookup
+
+
+def local_base_os() -> Callable[[str], BaseOS]:
+    """A lookup of the OS of images in the local engine, read from their os-release file
+    without running them; says why when it cannot tell."""
+    client: Any = None
+
+    def lookup(image: str) -> BaseOS:
+        nonlocal client
+        try:
+            import docker
+            import docker.errors
+
+            client = client or docker.from_env(timeout=10)
+            client.images.get(image)
+        except Exception as error:  # no engine, no such image, no docker SDK
+            missing = type(error).__name__ == "ImageNotFound"
+            return BaseOS(
+                unknown_because=f"it is not in the local engine; `docker pull {image}` first"
+                if missing
+                else f"the local Docker engine cannot be asked: {error}"
+            )
+        container = client.containers.create(image, entrypoint=["true"], command=[])
+        try:
+            for path in OS_RELEASE_PATHS:
+                text = _read_text(container, path)
+                if text is not None:
+                    return parse_os_release(text)
+        finally:
+            container.remove(force=True)
+        return BaseOS(unknown_because="it has no /etc/os-release")
+
+    return lookup
+
+
+def _read_text(container: Any, path: str) -> str | None:
+    """A regular file of a container, or None (missing, or a link to follow elsewhere)."""
+    import docker.errors
+
+    try:
+        stream, _ = container.get_archive(path)
+    except docker.errors.NotFound:
+        return None
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+        member = archive.getmembers()[0]
+        handle = archive.extractfile(member) if member.isfile() else None
+        return handle.read().decode("utf-8", "replace") if handle else None
 
 
 def _read_json(container: Any, path: str) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .base_os import BaseOS
 from .errors import PyenvError
 
 
@@ -21,6 +22,8 @@ class RenderOptions:
     context_label: str = "the build context"
     #: The ONBUILD triggers of an image ([] for none); None when it cannot be looked up.
     image_triggers: Callable[[str], list[str] | None] | None = None
+    #: The OS of an image (its Debian release); None when nothing can be looked up.
+    base_os: Callable[[str], BaseOS] | None = None
 
 
 def directory_context(path: Path) -> tuple[Callable[[str], bytes | None], str]:

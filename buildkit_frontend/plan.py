@@ -11,15 +11,17 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import ClassVar, Union
 
 from . import defaults
-from .buildargs import resolve
+from .base_os import BaseOS
+from .buildargs import expand, resolve
 from .builder import builder_root
 from .directive import PyenvSpec, parse_pyenv
 from .dockerfile import Instruction, ParsedDockerfile, parse
 from .errors import PyenvError
 from .options import RenderOptions
+from .settings import BuildSettings, resolve_settings
 from .stages import Root, Stage, ancestors, root_of, split_stages
 
 _ONBUILD_PYENV = re.compile(rf"^\s*{defaults.KEYWORD}\b", re.IGNORECASE)
@@ -27,14 +29,32 @@ _ONBUILD_PYENV = re.compile(rf"^\s*{defaults.KEYWORD}\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class InterpreterStage:
-    """Helper stages that fetch (`source_name`) and build (`name`) one CPython."""
+    """Helper stages that provide one CPython under PYENV_ROOT (`name`), from a stage
+    (`source_name`) that either fetches its source or is the official image it is
+    copied out of."""
 
     name: str
     source_name: str
     root: Root
     version: str
+    provider: str  # "image" or "source"
+    python_image: str | None  # the image provider's official image
     sha256: str | None
     first: PyenvSpec  # the first line that asked for it
+    stage_count: ClassVar[int] = 2
+
+
+@dataclass(frozen=True)
+class UvStage:
+    """A helper stage with the uv binary at /uv: installed from PyPI with an interpreter
+    of the build, or copied out of a uv image."""
+
+    name: str
+    root: Root
+    interpreter: InterpreterStage  # the PyPI install runs on it
+    version: str
+    image: str | None  # set: copy uv out of this image instead
+    stage_count: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,9 @@ class VenvStage:
     name: str
     interpreter: InterpreterStage
     spec: PyenvSpec
+    installer: str  # "uv" or "pip"
+    uv: UvStage | None  # with the uv installer
+    stage_count: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
@@ -54,9 +77,10 @@ class ManifestStage:
     name: str
     interpreter: InterpreterStage  # any interpreter: the merge runs on it
     venvs: tuple[VenvStage, ...]
+    stage_count: ClassVar[int] = 1
 
 
-HelperStage = Union[InterpreterStage, VenvStage, ManifestStage]
+HelperStage = Union[InterpreterStage, UvStage, VenvStage, ManifestStage]
 
 
 @dataclass(frozen=True)
@@ -102,21 +126,21 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
         for stage in stages
     }
     _check_names(stages, specs)
-    planner = _Planner(stages, global_args, options, _checksums(specs), digests)
+    settings = resolve_settings(options.build_args, global_args)
+    providers = _providers(specs, settings)
+    planner = _Planner(
+        stages, global_args, options, settings, providers, _checksums(specs), digests
+    )
     for stage in stages:
         planner.add_stage(stage, specs[stage.index])
     ordered = {
         index: tuple(sorted(group, key=_kind_order)) for index, group in planner.helpers.items()
     }
-    build_args = {
-        name: options.build_args.get(name, global_args.get(name, default))
-        for name, default in defaults.BUILD_ARG_DEFAULTS.items()
-    }
     notes = tuple(planner.notes)
-    return Plan(dockerfile, stages, ordered, planner.expansions, build_args, notes)
+    return Plan(dockerfile, stages, ordered, planner.expansions, settings.source_args, notes)
 
 
-_InterpreterKey = tuple[str, Union[str, None], str]  # builder image, platform, version
+_InterpreterKey = tuple[str, Union[str, None], str, str]  # builder, platform, version, provider
 
 
 class _Planner:
@@ -127,17 +151,23 @@ class _Planner:
         stages: tuple[Stage, ...],
         global_args: Mapping[str, str],
         options: RenderOptions,
+        settings: BuildSettings,
+        providers: Mapping[str, str],
         checksums: Mapping[str, str],
         digests: Mapping[str, str],
     ) -> None:
         self.stages = stages
         self.global_args = global_args
         self.options = options
+        self.settings = settings
+        self.providers = providers
         self.checksums = checksums
         self.digests = digests
         self.taken = {stage.name for stage in stages if stage.name}
         self.interpreters: dict[_InterpreterKey, InterpreterStage] = {}
         self.builders: dict[Root, Root] = {}
+        self.uv_stages: dict[Root, UvStage] = {}
+        self.base_os: dict[str, BaseOS] = {}
         self.helpers: dict[int, list[HelperStage]] = {}
         self.expansions: dict[int, Expansion] = {}
         self.notes: list[str] = []
@@ -156,10 +186,13 @@ class _Planner:
         self.helpers[stage.index] = []
         lines = []
         for instruction, spec in specs:
-            key = (builder.base, builder.platform, spec.version)
+            provider = self.providers[spec.version]
+            key = (builder.base, builder.platform, spec.version, provider)
             interpreter = self.interpreters.get(key) or self._new_interpreter(key, stage, spec)
+            installer = spec.installer or self.settings.installer
+            uv = self._uv(stage, interpreter) if installer == "uv" else None
             name = self._unique(f"pyenv-venv-{spec.name.lower()}")
-            venv = VenvStage(name, interpreter, spec)
+            venv = VenvStage(name, interpreter, spec, installer, uv)
             self.helpers[stage.index].append(venv)
             chain.append(venv)
             lines.append((instruction, venv, key not in present))
@@ -187,7 +220,9 @@ class _Planner:
                 first.source,
             )
         if root not in self.builders:
-            self.builders[root], note = builder_root(root, self.global_args, self.options, first)
+            self.builders[root], note = builder_root(
+                root, self.global_args, self.options, first, self.settings.builder_image
+            )
             if note:
                 self.notes.append(note)
         return self.builders[root]
@@ -195,15 +230,70 @@ class _Planner:
     def _new_interpreter(
         self, key: _InterpreterKey, stage: Stage, spec: PyenvSpec
     ) -> InterpreterStage:
-        builder, platform, version = key
+        builder, platform, version, provider = key
+        root = Root(builder, platform)
         name = self._unique(f"pyenv-python-{version}")
-        source_name = self._unique(f"{name}-source")
+        if provider == "image":
+            source_name = self._unique(f"{name}-image")
+            python_image = self._python_image(root, version, spec)
+        else:
+            source_name, python_image = self._unique(f"{name}-source"), None
         interpreter = InterpreterStage(
-            name, source_name, Root(builder, platform), version, self.checksums.get(version), spec
+            name,
+            source_name,
+            root,
+            version,
+            provider,
+            python_image,
+            self.checksums.get(version) if provider == "source" else None,
+            spec,
         )
         self.interpreters[key] = interpreter
         self.helpers[stage.index].append(interpreter)
         return interpreter
+
+    def _python_image(self, root: Root, version: str, spec: PyenvSpec) -> str:
+        """The official image of the base's Debian release that has CPython `version`."""
+        release = self.settings.release
+        if release is None:
+            image = expand(root.base, self.global_args, strict=False)
+            if image not in self.base_os:
+                lookup = self.options.base_os
+                self.base_os[image] = (
+                    lookup(image) if lookup else BaseOS(unknown_because="nothing was looked up")
+                )
+            found = self.base_os[image]
+            release = found.debian_release
+            if release is None:
+                why = found.unknown_because or (
+                    f"it is {found.os_id or 'not Debian'} {found.codename or ''}".rstrip()
+                    + ", not Debian"
+                )
+                raise PyenvError(
+                    f"cannot tell which Debian release {image} is ({why}), so not which "
+                    f"{self.settings.python_image}:{version}-slim-<release> image to copy "
+                    "CPython from",
+                    spec.where,
+                    spec.source,
+                    f"pass --build-arg {defaults.RELEASE_ARG}=<release> (bookworm, trixie...) "
+                    "for a Debian base, or use --provider=source to build CPython on it",
+                )
+        return f"{self.settings.python_image}:{version}-slim-{release}"
+
+    def _uv(self, stage: Stage, interpreter: InterpreterStage) -> UvStage:
+        """The uv stage of the interpreter's root (uv is a binary of its platform)."""
+        root = interpreter.root
+        if root not in self.uv_stages:
+            uv = UvStage(
+                self._unique("pyenv-uv"),
+                root,
+                interpreter,
+                self.settings.uv_version,
+                self.settings.uv_image,
+            )
+            self.uv_stages[root] = uv
+            self.helpers[stage.index].append(uv)
+        return self.uv_stages[root]
 
     def _unique(self, name: str) -> str:
         """`name`, or `name-2`, `name-3`...: never a stage name already used."""
@@ -299,6 +389,31 @@ def _check_names(
                 seen[key] = spec
 
 
+def _providers(
+    specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]], settings: BuildSettings
+) -> dict[str, str]:
+    """The provider of each version: one for all lines that name it, since both would
+    install into PYENV_ROOT/versions/<version>."""
+    chosen: dict[str, PyenvSpec] = {}
+    every = [spec for group in specs.values() for _, spec in group]
+    for spec in every:
+        if spec.provider is None:
+            continue
+        earlier = chosen.setdefault(spec.version, spec)
+        if earlier.provider != spec.provider:
+            raise PyenvError(
+                f"Python {spec.version} comes from --provider={spec.provider} here but from "
+                f"--provider={earlier.provider} at {earlier.where} (--sha256 means source)",
+                spec.where,
+                spec.source,
+                "one version has one provider in a build: give both lines the same",
+            )
+    return {
+        spec.version: chosen[spec.version].provider if spec.version in chosen else settings.provider
+        for spec in every
+    }
+
+
 def _checksums(specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]) -> dict[str, str]:
     """The --sha256 of each exact version; two lines must not disagree on one."""
     by_version: dict[str, PyenvSpec] = {}
@@ -316,8 +431,8 @@ def _checksums(specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]) -> dict
 
 
 def _kind_order(stage: HelperStage) -> int:
-    """Interpreters, then venvs, then the manifest; otherwise in order of first use."""
-    return (InterpreterStage, VenvStage, ManifestStage).index(type(stage))
+    """Interpreters, uv, venvs, then the manifest; otherwise in order of first use."""
+    return (InterpreterStage, UvStage, VenvStage, ManifestStage).index(type(stage))
 
 
 def plan_dockerfile(text: str, filename: str, options: RenderOptions) -> Plan:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import defaults, quoting, templates
 from .dockerfile import ParsedDockerfile
 from .errors import SourceRange
-from .plan import Expansion, HelperStage, InterpreterStage, ManifestStage, Plan, VenvStage
+from .plan import Expansion, HelperStage, InterpreterStage, Plan, UvStage, VenvStage
 
 # Numeric stage references: COPY's --from flag and the from= of a RUN --mount.
 _NUMERIC_FROM = {
@@ -22,6 +22,9 @@ _NUMERIC_FROM = {
     "RUN": re.compile(r"(--mount=\S*?(?<=[=,])from=)(\d+)\b"),
 }
 _REQUIREMENTS_COPY = "/tmp/buildkit-pyenv/requirements.txt"
+# Where a helper stage mounts the official python image it copies from, and uv.
+_DIST_DIR = "/tmp/buildkit-pyenv/python-image"
+_UV_PATH = "/tmp/buildkit-pyenv/uv"
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def _renumbering(plan: Plan) -> dict[int, int]:
     """New index of each user stage whose index helper stages before it shift."""
     mapping, shift = {}, 0
     for stage in plan.stages:
-        shift += sum(_stage_count(helper) for helper in plan.helpers.get(stage.index, ()))
+        shift += sum(helper.stage_count for helper in plan.helpers.get(stage.index, ()))
         if shift:
             mapping[stage.index] = stage.index + shift
     return mapping
@@ -176,15 +179,14 @@ def _renumbered(match: re.Match[str], renumber: dict[int, int]) -> str:
     return match.group(1) + str(renumber.get(index, index))
 
 
-def _stage_count(helper: HelperStage) -> int:
-    return 2 if isinstance(helper, InterpreterStage) else 1
-
-
-_HELPER_TEMPLATES = {
-    InterpreterStage: "interpreter-stage.Dockerfile.j2",
-    VenvStage: "venv-stage.Dockerfile.j2",
-    ManifestStage: "manifest-stage.Dockerfile.j2",
-}
+def _helper_template(helper: HelperStage) -> str:
+    if isinstance(helper, InterpreterStage):
+        return f"interpreter-{helper.provider}-stage.Dockerfile.j2"
+    if isinstance(helper, UvStage):
+        return "uv-stage.Dockerfile.j2"
+    if isinstance(helper, VenvStage):
+        return "venv-stage.Dockerfile.j2"
+    return "manifest-stage.Dockerfile.j2"
 
 
 def _escape(plan: Plan) -> str:
@@ -195,8 +197,10 @@ def _escape(plan: Plan) -> str:
 
 def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
     text = templates.render(
-        _HELPER_TEMPLATES[type(helper)],
+        _helper_template(helper),
         escape=escape,
+        dist_dir=_DIST_DIR,
+        uv_path=_UV_PATH,
         stage=helper,
         state_dir=defaults.STATE_DIR,
         pyenv_root=defaults.PYENV_ROOT,
@@ -214,6 +218,8 @@ def _helper_origin(helper: HelperStage) -> SourceRange:
         return helper.first.where
     if isinstance(helper, VenvStage):
         return helper.spec.where
+    if isinstance(helper, UvStage):
+        return helper.interpreter.first.where
     return helper.venvs[-1].spec.where
 
 
@@ -225,6 +231,7 @@ def _expansion_text(plan: Plan, expansion: Expansion, escape: str) -> str:
         original=[line.rstrip("\r") for line in original],
         pyenv_root=defaults.PYENV_ROOT,
         manifest=defaults.MANIFEST_PATH,
+        state_dir=defaults.STATE_DIR,
         escape=escape,
         labels=[
             f"{quoting.dockerfile_value(key, escape)}={quoting.dockerfile_value(value, escape)}"

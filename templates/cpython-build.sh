@@ -25,8 +25,11 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=no \
     die "building CPython $version failed (the end of its log is above)"
 fi
 cd /
-# The test suite, and IDLE (no Tk here), are most of the weight nobody runs in an image.
-rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
+# The test suites, and IDLE (no Tk here), are weight nobody runs in an image; so is
+# bytecode at three optimisation levels (it is compiled again below, at one).
+rm -rf "$src" "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
+find "$prefix/lib" -depth \( -type d \( -name test -o -name tests -o -name idle_test \) \
+    -o -type d -name __pycache__ \) -exec rm -rf {} +
 # Debug symbols are most of the size of the binaries; non-ELF files are left alone.
 for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
     [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
@@ -48,5 +51,10 @@ done
 
 "$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv, curses, dbm.gnu' \
     || die "CPython $version lacks a standard module (see above)"
+# Task users cannot write __pycache__ here; unchecked hashes, since the files never change.
+"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -x '/(test|tests|idle_test)/|lib2to3/tests|bad_coding|badsyntax' \
+    "$prefix"/lib/python3.* >/dev/null || die "compiling the standard library failed"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
+printf 'source Python-%s.tar.xz\n' "$version" >"$PYENV_STATE/origin"
 say "CPython $version is ready in $prefix"

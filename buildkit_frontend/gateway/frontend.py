@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from ..base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from ..errors import PyenvError
 from ..options import RenderOptions
 from ..plan import Plan, plan_dockerfile
@@ -127,7 +128,8 @@ def _plan(
     """Plan twice: once to learn the requirements files, once knowing which exist."""
     build_args = env.build_args()
     triggers = _image_triggers(bridge, env)
-    options = RenderOptions(build_args, image_triggers=triggers)
+    base_os = _base_os(bridge, env)
+    options = RenderOptions(build_args, image_triggers=triggers, base_os=base_os)
     first = plan_dockerfile(text, source.filename, options)
     wanted = sorted({s.requirements for s in first.environments if s.requirements})
     if not wanted:
@@ -135,7 +137,7 @@ def _plan(
     present = _context_files(bridge, env, inputs, source, wanted)
     if present is None:
         return first
-    options = RenderOptions(build_args, present.get, "the build context", triggers)
+    options = RenderOptions(build_args, present.get, "the build context", triggers, base_os)
     return plan_dockerfile(text, source.filename, options)
 
 
@@ -155,6 +157,29 @@ def _image_triggers(bridge: Bridge, env: FrontendEnv) -> Callable[[str], list[st
                 known[image] = list((config.get("config") or {}).get("OnBuild") or [])
             except (grpc.RpcError, ValueError):
                 known[image] = None  # unknown here; the build itself will say more
+        return known[image]
+
+    return lookup
+
+
+def _base_os(bridge: Bridge, env: FrontendEnv) -> Callable[[str], BaseOS]:
+    """Looks up (once per image) the OS of base images, from their os-release file."""
+    known: dict[str, BaseOS] = {}
+
+    def lookup(image: str) -> BaseOS:
+        if image not in known:
+            try:
+                ref = bridge.solve_ref(llb.image_source(normalize_reference(image), env.platform()))
+                texts = (bridge.read_file(ref, path) for path in OS_RELEASE_PATHS)
+                text = next((t for t in texts if t is not None), None)
+                known[image] = (
+                    parse_os_release(text.decode("utf-8", "replace"))
+                    if text is not None
+                    else BaseOS(unknown_because="it has no /etc/os-release")
+                )
+            except (grpc.RpcError, ValueError) as error:
+                details = error.details() if isinstance(error, grpc.RpcError) else str(error)
+                known[image] = BaseOS(unknown_because=f"BuildKit could not read it: {details}")
         return known[image]
 
     return lookup

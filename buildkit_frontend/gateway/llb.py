@@ -72,3 +72,11 @@ def files_on_scratch(files: Mapping[str, bytes], name: str) -> ops_pb2.Definitio
         action.secondaryInput = -1
         action.output = 0 if index == len(actions) - 1 else -1
     return definition(ops_pb2.Op(file=ops_pb2.FileOp(actions=actions)), name)
+
+
+def image_source(ref: str, platform: ops_pb2.Platform | None) -> ops_pb2.Definition:
+    """The filesystem of image `ref` (a normalized reference), for reading files of it."""
+    op = ops_pb2.Op(source=ops_pb2.SourceOp(identifier=f"docker-image://{ref}"))
+    if platform is not None:
+        op.platform.CopyFrom(platform)
+    return definition(op, f"[buildkit-pyenv] read the OS release of {ref}")

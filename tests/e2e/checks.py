@@ -70,3 +70,14 @@ def assert_working_interpreter(facts: dict, version: str, venv: str) -> None:
     assert facts["uuid"] == 36
     assert facts["decimal"] == "2.1"
     assert facts["venv_created"] is True
+
+
+def image_inspect(image: str) -> dict:
+    """Everything the engine says about an image (Config, RootFS, Size, ...)."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        return client.images.get(image).attrs
+    finally:
+        client.close()

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import uuid
+
 import pytest
 
 from tests.bed.fixtures import ASTRO_IMAGE, BARE_IMAGE, image_config, write_context
-from tests.e2e.checks import assert_working_interpreter, env_facts, shell
+from tests.e2e.checks import assert_working_interpreter, env_facts, image_inspect, shell
 
 
 @pytest.fixture(scope="module")
 def astro_image(cli_build):
-    """Two venvs sharing one 3.13 on the astro base (its own Python is 3.11, USER astro)."""
+    """Two venvs sharing one 3.13 copied out of the official image, on the astro base (its
+    own Python is 3.11, USER astro): one installed with uv (the default), one with pip."""
     context = write_context(
         cli_build.tmp / "astro",
         {
             "Dockerfile": f"FROM {ASTRO_IMAGE}\n"
             "PYENV 3.13 tools requirements.txt\n"
-            "PYENV 3.13 reports reports.txt\n",
+            "PYENV --installer=pip 3.13 reports reports.txt\n",
             "requirements.txt": "six==1.16.0\n",
             "reports.txt": "tabulate==0.9.0\n",
         },
@@ -43,6 +48,24 @@ def test_two_venvs_share_one_interpreter(astro_image):
     assert "pyenv-python-3.13 " in result.output  # one interpreter stage, not a second one
     assert "pyenv-python-3.13-2" not in result.output
     assert shell(tag, "ls /opt/pyenv/versions") == "3.13.5"
+    manifest = json.loads(shell(tag, "cat /etc/buildkit-pyenv/manifest.json"))
+    how = {e["name"]: (e["interpreter_origin"], e["installer"]) for e in manifest["environments"]}
+    assert how == {
+        "tools": ("image python:3.13-slim-bookworm", "uv"),
+        "reports": ("image python:3.13-slim-bookworm", "pip"),
+    }
+
+
+def test_venvs_enter_without_taking_the_home_directory(astro_image):
+    """COPY --link would make missing parents root's: the task user keeps its home."""
+    tag, _ = astro_image
+    assert shell(tag, "stat -c '%U %a' /home/astro") == "astro 755"
+    assert shell(tag, "touch /home/astro/x && echo writable") == "writable"
+    # uv venvs have no pip unless asked (--seed); pip venvs have their own.
+    assert shell(tag, "ls /home/astro/.venv/tools/bin/pip 2>&1 || true").endswith(
+        "No such file or directory"
+    )
+    assert shell(tag, "ls /home/astro/.venv/reports/bin/pip") == "/home/astro/.venv/reports/bin/pip"
 
 
 def test_image_metadata_and_no_build_dependencies(astro_image):
@@ -58,7 +81,8 @@ def test_image_metadata_and_no_build_dependencies(astro_image):
 
 
 def test_bare_base_without_python(cli_build):
-    """No Python and few libraries in the base: the interpreter brings what it needs."""
+    """No Python and few libraries in the base: the interpreter brings what it needs, copied
+    out of the official image (3.13, uv) or built from source (3.11, pip)."""
     context = write_context(
         cli_build.tmp / "bare",
         {
@@ -66,7 +90,7 @@ def test_bare_base_without_python(cli_build):
             "RUN useradd --uid 50000 --create-home astro\n"
             "USER astro\n"
             "PYENV 3.13 tools requirements.txt\n"
-            "PYENV 3.11 legacy\n",
+            "PYENV --provider=source --installer=pip 3.11 legacy\n",
             "requirements.txt": "six==1.16.0\n",
         },
     )
@@ -81,3 +105,69 @@ def test_bare_base_without_python(cli_build):
     assert_working_interpreter(legacy, "3.11.2", "/home/astro/.venv/legacy")
     assert legacy["packages"] == {"six": None}
     assert sorted(shell(tag, "ls /opt/pyenv/versions").split()) == ["3.11.2", "3.13.5"]
+    manifest = json.loads(shell(tag, "cat /etc/buildkit-pyenv/manifest.json"))
+    how = {e["name"]: (e["interpreter_origin"], e["installer"]) for e in manifest["environments"]}
+    assert how == {
+        "tools": ("image python:3.13-slim-bookworm", "uv"),
+        "legacy": ("source Python-3.11.2.tar.xz", "pip"),
+    }
+
+
+def test_editing_one_environment_changes_its_layer_only(cli_build):
+    """With COPY --link, a changed requirements file reinstalls one venv, and every layer
+    but that venv's and the manifest's keeps its digest (a push sends just those)."""
+    files = {
+        "Dockerfile": f"FROM {ASTRO_IMAGE}\n"
+        "PYENV 3.13 first first.txt\n"
+        "PYENV 3.13 second second.txt\n",
+        "first.txt": "six==1.16.0\n",
+        "second.txt": f"tabulate==0.9.0\n# {uuid.uuid4()}: built afresh in every test run\n",
+    }
+    context = write_context(cli_build.tmp / "layers", files)
+    before_tag, _ = cli_build.build(context)
+    write_context(context, {"first.txt": f"six==1.17.0\n# {uuid.uuid4()}\n"})
+    after_tag, result = cli_build.build(context)
+    result.ok()
+    assert "installing first.txt" in result.output
+    assert "installing second.txt" not in result.output
+    assert "buildkit-pyenv: copying CPython" not in result.output
+    before, after = layers(before_tag), layers(after_tag)
+    assert len(before) == len(after)
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    base = len(layers(ASTRO_IMAGE))
+    # interpreter, first, second, manifest: the first venv and the manifest change; the
+    # second venv's layer, after the first's, is the same.
+    assert changed == [base + 1, base + 3]
+
+
+def layers(tag: str) -> list[str]:
+    return image_inspect(tag)["RootFS"]["Layers"]
+
+
+def test_a_base_with_an_older_c_library_fails_at_the_first_step(cli_build):
+    """An official image of a newer Debian than the base: said at once, both versions named."""
+    future = "buildkit-pyenv-test/python:3.13-slim-future"
+    cli_build.tags.append(future)
+    stand_in = write_context(
+        cli_build.tmp / "future-image",
+        {
+            "Dockerfile": "FROM python:3.13-slim-bookworm\n"
+            # What a newer release's image says about its C library.
+            "RUN sed -i '/^Package: libc6$/,/^$/ s/^Version: .*/Version: 2.99-1/' "
+            "/var/lib/dpkg/status\n"
+        },
+    )
+    subprocess.run(["docker", "build", "-q", "-t", future, str(stand_in)], check=True)
+    context = write_context(
+        cli_build.tmp / "future", {"Dockerfile": f"FROM {ASTRO_IMAGE}\nPYENV 3.13 tools\n"}
+    )
+    _, result = cli_build.build(
+        context,
+        "--build-arg",
+        "PYENV_PYTHON_IMAGE=buildkit-pyenv-test/python",
+        "--build-arg",
+        "PYENV_DEBIAN_RELEASE=future",
+    )
+    assert result.returncode != 0
+    assert "this base image has glibc 2.36, older than the glibc 2.99" in result.output
+    assert "buildkit-pyenv: copying CPython" not in result.output

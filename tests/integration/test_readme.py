@@ -20,9 +20,13 @@ def block_after(marker: str) -> str:
     return match.group(1)
 
 
+# The README's render names the release of its base, which no engine here has.
+RELEASE = ("--build-arg", "PYENV_DEBIAN_RELEASE=bookworm")
+
+
 def test_rendered_example_ends_as_the_readme_shows():
     done = subprocess.run(
-        [*CLI, "render", str(ROOT / "examples/quickstart/Dockerfile")],
+        [*CLI, "render", *RELEASE, str(ROOT / "examples/quickstart/Dockerfile")],
         capture_output=True,
         text=True,
         check=True,

@@ -14,6 +14,7 @@ from buildkit_frontend.dockerfile import parse
 from buildkit_frontend.options import RenderOptions, directory_context
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
+from tests.unit.facts import debian
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file())
@@ -27,7 +28,7 @@ def render_case(case: Path) -> str:
             key, _, value = line.partition("=")
             build_args[key] = value
     has, label = directory_context(case)
-    options = RenderOptions(build_args, has, label)
+    options = RenderOptions(build_args, has, label, base_os=debian())
     return render(plan_dockerfile((case / "Dockerfile").read_text(), "Dockerfile", options)).text
 
 

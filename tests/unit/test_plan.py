@@ -10,10 +10,11 @@ from buildkit_frontend.errors import PyenvError
 from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import InterpreterStage, VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
+from tests.unit.facts import debian
 
 
 def plan(text: str, **kwargs):
-    return plan_dockerfile(text, "Dockerfile", RenderOptions(**kwargs))
+    return plan_dockerfile(text, "Dockerfile", RenderOptions(**{"base_os": debian(), **kwargs}))
 
 
 def render_text(text: str, **kwargs) -> str:
@@ -117,7 +118,7 @@ def test_one_interpreter_per_base_and_version():
 def test_stage_names_never_clash_with_the_users():
     result = plan("FROM img AS pyenv-python-3.13\nFROM img\nPYENV 3.13 x\n")
     names = [h.name for h in result.helpers[1]]
-    assert names == ["pyenv-python-3.13-2", "pyenv-venv-x", "pyenv-manifest"]
+    assert names == ["pyenv-python-3.13-2", "pyenv-uv", "pyenv-venv-x", "pyenv-manifest"]
 
 
 def test_build_args_reach_pyenv_and_generated_args():

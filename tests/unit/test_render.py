@@ -7,10 +7,11 @@ import pytest
 from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import is_own_frontend, render
+from tests.unit.facts import debian
 
 
 def rendered(text: str, **build_args: str):
-    return render(plan_dockerfile(text, "Dockerfile", RenderOptions(build_args)))
+    return render(plan_dockerfile(text, "Dockerfile", RenderOptions(build_args, base_os=debian())))
 
 
 @pytest.mark.parametrize(
@@ -40,20 +41,22 @@ def test_pyenv_line_becomes_copy_and_env_in_place():
         "FROM img\n"
         "RUN before\n"
         "# PYENV 3.13 tools\n"
-        "COPY --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/\n"
-        "COPY --from=pyenv-venv-tools /home/astro/.venv/tools/ /home/astro/.venv/tools/\n"
+        "COPY --link --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/\n"
+        "COPY --link --from=pyenv-venv-tools /var/lib/buildkit-pyenv/export/ /\n"
         "ENV ASTRO_PYENV_tools=/home/astro/.venv/tools/bin/python\n"
         "LABEL buildkit-pyenv.env.tools.requested=3.13 \\\n"
         "      buildkit-pyenv.env.tools.venv=/home/astro/.venv/tools \\\n"
         "      buildkit-pyenv.env.tools.interpreter=/home/astro/.venv/tools/bin/python\n"
-        "COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json "
+        "COPY --link --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json "
         "/etc/buildkit-pyenv/manifest.json\n"
         "RUN after\n"
     )
 
 
 def test_source_map_points_back_to_user_lines():
-    result = rendered("FROM img\nRUN before\nPYENV 3.13 tools\nRUN after\n")
+    result = rendered(
+        "FROM img\nRUN before\nPYENV 3.13 tools\nRUN after\n", PYENV_PYTHON_PROVIDER="source"
+    )
     lines = result.text.split("\n")
     after = lines.index("RUN after") + 1
     assert result.origin_of(after).start == 4
@@ -72,6 +75,8 @@ def test_rendering_is_deterministic():
 
 def test_values_with_spaces_are_quoted_for_arg():
     out = rendered(
-        "FROM img\nPYENV 3.13 x\n", PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
+        "FROM img\nPYENV 3.13 x\n",
+        PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto",
+        PYENV_PYTHON_PROVIDER="source",
     ).text
     assert 'ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"\n' in out

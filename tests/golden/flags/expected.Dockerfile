@@ -139,8 +139,11 @@ if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=no \
     die "building CPython $version failed (the end of its log is above)"
 fi
 cd /
-# The test suite, and IDLE (no Tk here), are most of the weight nobody runs in an image.
-rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
+# The test suites, and IDLE (no Tk here), are weight nobody runs in an image; so is
+# bytecode at three optimisation levels (it is compiled again below, at one).
+rm -rf "$src" "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
+find "$prefix/lib" -depth \( -type d \( -name test -o -name tests -o -name idle_test \) \
+    -o -type d -name __pycache__ \) -exec rm -rf {} +
 # Debug symbols are most of the size of the binaries; non-ELF files are left alone.
 for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
     [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
@@ -162,34 +165,99 @@ done
 
 "$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv, curses, dbm.gnu' \
     || die "CPython $version lacks a standard module (see above)"
+# Task users cannot write __pycache__ here; unchecked hashes, since the files never change.
+"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -x '/(test|tests|idle_test)/|lib2to3/tests|bad_coding|badsyntax' \
+    "$prefix"/lib/python3.* >/dev/null || die "compiling the standard library failed"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv x on CPython 3.13.5, for the PYENV line 2
-FROM pyenv-python-3.13.5 AS pyenv-venv-x
+# buildkit-pyenv: uv 0.13.9 from the package index, for the venvs of this build
+FROM pyenv-python-3.13.5 AS pyenv-uv
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_UV_VERSION=0.13.9 PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs uv PYENV_UV_VERSION from the package index the base image is set up for
+# (pip's settings), with an interpreter of this build, and leaves the binary at /uv.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+export PIP_ROOT_USER_ACTION=ignore
+unset PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+say "installing uv $PYENV_UV_VERSION from the package index"
+tools=$(mktemp -d)
+"$(cat "$PYENV_STATE/python")" -m venv "$tools"
+"$tools/bin/python" -m pip install --no-input --disable-pip-version-check --progress-bar=off \
+    -q "uv==$PYENV_UV_VERSION"
+cp "$tools/bin/uv" /uv
+rm -rf "$tools"
+/uv --version >&2
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: venv x on CPython 3.13.5 (uv), for the PYENV line 2
+FROM pyenv-python-3.13.5 AS pyenv-venv-x
+RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
+    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
     PYENV_NAME=x PYENV_VARIABLE=ASTRO_PYENV_x PYENV_REQUEST=3.13.5 \
     PYENV_VENV=/opt/envs/x PYENV_REQUIREMENTS='' \
     PYENV_REQUIREMENTS_NAME='' PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
-# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
-# the top of the venv: name, versions, requirements digest, packages) for the manifest.
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER), writes
+# its record (PYENV_RECORD at the top of the venv: name, versions, requirements digest,
+# packages) for the manifest, and moves it under PYENV_STATE/export with its parent
+# directories as the base image has them, for the final stage's COPY --link.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
-# Settings a base image may carry that would send pip outside the venv.
+# Settings a base image may carry that would send an install outside the venv.
 export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
 unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+unset VIRTUAL_ENV UV_SYSTEM_PYTHON UV_PYTHON UV_PROJECT_ENVIRONMENT
+
+# COPY --link creates missing parent directories as root with mode 0755: note the
+# owner and mode the base image gives each parent, before the venv adds any.
+export_root=$PYENV_STATE/export
+parents= dir=$(dirname "$PYENV_VENV")
+while [ "$dir" != / ]; do parents="$dir $parents"; dir=$(dirname "$dir"); done
+mkdir -p "$export_root"
+for dir in $parents; do
+    mkdir "$export_root$dir"
+    if [ -d "$dir" ]; then
+        chown --reference="$dir" "$export_root$dir"
+        chmod --reference="$dir" "$export_root$dir"
+    fi
+done
 
 python=$(cat "$PYENV_STATE/python")
-say "creating $PYENV_VENV on $("$python" -c 'import platform; print(platform.python_version())')"
-"$python" -m venv "$PYENV_VENV"
-if [ -n "$PYENV_REQUIREMENTS" ]; then
-    say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV"
-    "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-        --progress-bar=off -r "$PYENV_REQUIREMENTS"
+version=$("$python" -c 'import platform; print(platform.python_version())')
+if [ "$PYENV_INSTALLER" = uv ]; then
+    # uv reads its own settings; carry over the pip index settings a base image has.
+    : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
+    : "${UV_INSECURE_HOST:=${PIP_TRUSTED_HOST:-}}" "${SSL_CERT_FILE:=${PIP_CERT:-}}"
+    for name in UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST SSL_CERT_FILE; do
+        eval "value=\${$name}"
+        if [ -n "$value" ]; then export "$name"; else unset "$name"; fi
+    done
+    export UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+    say "creating $PYENV_VENV on $version with uv"
+    seed=
+    [ "$PYENV_SEED" = 1 ] && seed=--seed
+    # shellcheck disable=SC2086
+    "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
+        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" --compile-bytecode \
+            -r "$PYENV_REQUIREMENTS"
+    fi
+else
+    say "creating $PYENV_VENV on $version"
+    "$python" -m venv "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
+        "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
+            --progress-bar=off -r "$PYENV_REQUIREMENTS"
+    fi
 fi
 
 "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
@@ -210,6 +278,7 @@ record = {
     "python": platform.python_version(),
     "requested": env["PYENV_REQUEST"],
     "base_prefix": sys.base_prefix,
+    "installer": env["PYENV_INSTALLER"],
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
@@ -218,11 +287,12 @@ with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
     out.write("\n")
 PYENV_RECORD_EOF
+mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: the manifest of the environments, for the PYENV line 2
 FROM pyenv-python-3.13.5 AS pyenv-manifest
-COPY --from=pyenv-venv-x /opt/envs/x/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+COPY --from=pyenv-venv-x /var/lib/buildkit-pyenv/export/opt/envs/x/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
 RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
 # into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
@@ -249,10 +319,10 @@ BUILDKIT_PYENV_EOF
 
 FROM debian:bookworm
 # PYENV --path=/opt/envs/x --sha256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a 3.13.5 x
-COPY --from=pyenv-python-3.13.5 /opt/pyenv/versions/ /opt/pyenv/versions/
-COPY --from=pyenv-venv-x /opt/envs/x/ /opt/envs/x/
+COPY --link --from=pyenv-python-3.13.5 /opt/pyenv/versions/ /opt/pyenv/versions/
+COPY --link --from=pyenv-venv-x /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_x=/opt/envs/x/bin/python
 LABEL buildkit-pyenv.env.x.requested=3.13.5 \
       buildkit-pyenv.env.x.venv=/opt/envs/x \
       buildkit-pyenv.env.x.interpreter=/opt/envs/x/bin/python
-COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
+COPY --link --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json

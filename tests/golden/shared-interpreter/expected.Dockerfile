@@ -1,196 +1,197 @@
-# buildkit-pyenv: the CPython 3.13 source, for the PYENV line 2
-FROM buildkit-pyenv-test/astro:bookworm AS pyenv-python-3.13-source
-USER root
-SHELL ["/bin/sh", "-c"]
-RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Installs what building CPython needs, after noting the libraries the base image
-# already has: the interpreter bundles any other library it links, so that it runs in
-# the final image, where these -dev packages are not.
-set -eu
-mkdir -p "$PYENV_STATE"
-ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "buildkit-pyenv: error: the base image has no apt-get;" \
-        "PYENV builds CPython on Debian or Ubuntu based images" >&2
-    exit 1
-fi
-echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
-    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
-    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
-rm -rf /var/lib/apt/lists/*
-BUILDKIT_PYENV_EOF
-ARG PYENV_PYTHON_MIRROR=https://www.python.org/ftp/python
-RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
-    PYENV_REQUEST=3.13 PYENV_SHA256='' \
-    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Finds the CPython release PYENV_REQUEST names on PYENV_PYTHON_MIRROR (python.org's
-# layout: <mirror>/<version>/Python-<version>.tar.xz), downloads it through the cache
-# mount unless it is there, checks PYENV_SHA256 when set, and leaves the tarball and
-# the version it resolved to in PYENV_STATE.
-set -eu
-say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+# buildkit-pyenv: the official image CPython 3.13 is copied from, for the PYENV line 2
+FROM python:3.13-slim-bookworm AS pyenv-python-3.13-image
 
-mirror=${PYENV_PYTHON_MIRROR%/}
-downloads=/var/cache/buildkit-pyenv/downloads
-mkdir -p "$downloads"
-
-tarball_url() {  # python.org keeps pre-releases in the directory of the final release
-    printf '%s/%s/Python-%s.tar.xz' "$mirror" "$(printf %s "$1" | sed -E 's/(a|b|rc)[0-9]+$//')" "$1"
-}
-
-case "$PYENV_REQUEST" in
-    *.*.*) candidates=$PYENV_REQUEST ;;
-    *)
-        say "looking up the newest $PYENV_REQUEST.x on $mirror/"
-        listing=$(curl -fsSL "$mirror/") || die "cannot list $mirror/ (is PYENV_PYTHON_MIRROR right?)"
-        escaped=$(printf %s "$PYENV_REQUEST" | sed 's/\./\\./g')
-        candidates=$(printf '%s\n' "$listing" \
-            | grep -oE "href=\"$escaped\\.[0-9]+/\"" \
-            | sed -E 's/^href="([^/]*)\/"$/\1/' | sort -u -t. -k3,3nr)
-        [ -n "$candidates" ] || die "$mirror/ lists no $PYENV_REQUEST.x release"
-        ;;
-esac
-
-# The newest listed release whose tarball exists: a directory can come before its release.
-version=
-for candidate in $candidates; do
-    if [ -s "$downloads/Python-$candidate.tar.xz" ] \
-        || curl -fsSIL -o /dev/null "$(tarball_url "$candidate")"; then
-        version=$candidate
-        break
-    fi
-done
-[ -n "$version" ] || die "no Python-$PYENV_REQUEST tarball found on $mirror/"
-
-cached=$downloads/Python-$version.tar.xz
-if [ ! -s "$cached" ]; then
-    say "downloading $(tarball_url "$version")"
-    # A unique name: another stage may be fetching the same release at the same time.
-    curl -fsSL -o "$cached.$$" "$(tarball_url "$version")" \
-        || { rm -f "$cached.$$"; die "downloading Python $version from $mirror failed"; }
-    mv "$cached.$$" "$cached"
-fi
-if [ -n "$PYENV_SHA256" ] \
-    && ! printf '%s  %s\n' "$PYENV_SHA256" "$cached" | sha256sum -c --status -; then
-    rm -f "$cached"
-    die "Python-$version.tar.xz from $mirror does not have the SHA-256 --sha256 gives"
-fi
-cp "$cached" "$PYENV_STATE/Python.tar.xz"
-printf '%s\n' "$version" >"$PYENV_STATE/version"
-say "using CPython $version"
-BUILDKIT_PYENV_EOF
-
-# buildkit-pyenv: CPython 3.13 built from source on buildkit-pyenv-test/astro:bookworm, for the PYENV line 2
+# buildkit-pyenv: CPython 3.13 out of python:3.13-slim-bookworm on buildkit-pyenv-test/astro:bookworm, for the PYENV line 2
 FROM buildkit-pyenv-test/astro:bookworm AS pyenv-python-3.13
 USER root
 SHELL ["/bin/sh", "-c"]
-RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Installs what building CPython needs, after noting the libraries the base image
-# already has: the interpreter bundles any other library it links, so that it runs in
-# the final image, where these -dev packages are not.
-set -eu
-mkdir -p "$PYENV_STATE"
-ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "buildkit-pyenv: error: the base image has no apt-get;" \
-        "PYENV builds CPython on Debian or Ubuntu based images" >&2
-    exit 1
-fi
-echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
-    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
-    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
-rm -rf /var/lib/apt/lists/*
-BUILDKIT_PYENV_EOF
-# Copied rather than fetched here: the same tarball from another mirror reuses the build.
-COPY --from=pyenv-python-3.13-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
-ARG PYENV_PYTHON_CONFIGURE_OPTS=
-RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
-# the libraries the base image lacks, and checks that the standard modules import.
+RUN --mount=from=pyenv-python-3.13-image,target=/tmp/buildkit-pyenv/python-image \
+    PYENV_DIST=/tmp/buildkit-pyenv/python-image PYENV_IMAGE=python:3.13-slim-bookworm PYENV_REQUEST=3.13 \
+    PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Copies the CPython of an official python image (mounted at PYENV_DIST, its files under
+# /usr/local) into PYENV_ROOT/versions/<version>, once this base's C library is known to
+# run it; bundles the libraries the base lacks and checks that the standard modules import.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-version=$(cat "$PYENV_STATE/version")
-prefix=$PYENV_ROOT/versions/$version
-src=$(mktemp -d)
-log=$PYENV_STATE/build.log
-tar -xJf "$PYENV_STATE/Python.tar.xz" -C "$src" --strip-components=1
-rm "$PYENV_STATE/Python.tar.xz"
-cd "$src"
-say "building CPython $version into $prefix (log: $log)"
-# RPATH rather than RUNPATH, so that bundled libraries also find their own dependencies.
-# No pip in the interpreter itself: every venv gets its own from ensurepip's wheel.
-# shellcheck disable=SC2086
-if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=no \
-        --enable-loadable-sqlite-extensions --without-static-libpython \
-        --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
-        LDFLAGS="-Wl,-rpath,$prefix/lib -Wl,--disable-new-dtags" \
-        $PYENV_PYTHON_CONFIGURE_OPTS \
-    && make -j"$(nproc)" && make install; } >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    die "building CPython $version failed (the end of its log is above)"
+dist=$PYENV_DIST
+mkdir -p "$PYENV_STATE"
+header=$(ls "$dist"/usr/local/include/python3.*/patchlevel.h 2>/dev/null | head -n 1)
+[ -n "$header" ] || die "$PYENV_IMAGE has no CPython under /usr/local (is it an official python image?)"
+version=$(sed -n 's/^#define PY_VERSION[[:space:]]*"\([^"+]*\).*"/\1/p' "$header")
+minor=${version%.*}
+case "$version" in 3.*.*) ;; *) die "cannot read the CPython version of $PYENV_IMAGE" ;; esac
+case "$version" in "$PYENV_REQUEST" | "$PYENV_REQUEST".*) ;;
+    *) die "$PYENV_IMAGE holds CPython $version, not $PYENV_REQUEST" ;;
+esac
+
+# A binary runs only on a C library at least as new as the one it was built against.
+need=$(dpkg-query --admindir="$dist/var/lib/dpkg" -W -f '${Version}' libc6 2>/dev/null | sed 's/-.*//') || need=
+have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ print $2 }') || have=
+if [ -n "$need" ] && [ -n "$have" ] && command -v dpkg >/dev/null \
+    && ! dpkg --compare-versions "$have" ge "$need"; then
+    die "this base image has glibc $have, older than the glibc $need that CPython in" \
+        "$PYENV_IMAGE needs; set PYENV_DEBIAN_RELEASE to the base's own Debian release," \
+        "or build from source with --provider=source"
 fi
-cd /
-# The test suite, and IDLE (no Tk here), are most of the weight nobody runs in an image.
-rm -rf "$src" "$prefix"/lib/python*/test "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
-# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
-for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
-    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
-done
-ln -sf python3 "$prefix/bin/python"
 
+prefix=$PYENV_ROOT/versions/$version
+say "copying CPython $version out of $PYENV_IMAGE into $prefix"
+mkdir -p "$prefix/bin" "$prefix/lib" "$prefix/include"
+cp -a "$dist/usr/local/bin/python$minor" "$prefix/bin/"
+cp -a "$dist/usr/local/lib/python$minor" "$dist"/usr/local/lib/libpython3*.so* "$prefix/lib/"
+cp -a "$dist/usr/local/include/python$minor" "$prefix/include/"
+ln -s "python$minor" "$prefix/bin/python3"
+ln -s python3 "$prefix/bin/python"
+# The image's own pip and setuptools stay behind: each venv gets what it asks for. The
+# slim images keep no Tk (their _tkinter cannot load), so tkinter and IDLE go too.
+find "$prefix/lib/python$minor/site-packages" -mindepth 1 -maxdepth 1 ! -name README.txt \
+    -exec rm -rf {} +
+rm -rf "$prefix/lib/python$minor/idlelib" "$prefix/lib/python$minor/tkinter" \
+    "$prefix/lib/python$minor/turtledemo" "$prefix"/lib/python"$minor"/lib-dynload/_tkinter*
+
+# Libraries the base lacks come from the same image, next to the interpreter; the scan
+# sees those already bundled, so that their own dependencies are found too.
+missing() {
+    LD_LIBRARY_PATH=$prefix/lib ldd "$prefix/bin/python$minor" "$prefix"/lib/*.so* \
+        "$prefix"/lib/python"$minor"/lib-dynload/*.so 2>/dev/null \
+        | awk '$2 == "=>" && $3 == "not" { print $1 }' | sort -u
+}
 : >"$PYENV_STATE/bundled-libs"
-for lib in $( { ldd "$prefix"/bin/python3 "$prefix"/lib/libpython*.so.* \
-        "$prefix"/lib/python*/lib-dynload/*.so 2>/dev/null || true; } \
-        | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }' | sort -u); do
-    soname=${lib%%=*} path=${lib#*=}
-    case "$path" in "$prefix"/*) continue ;; esac
-    if ! grep -qxF "$soname" "$PYENV_STATE/base-libs"; then
-        cp -L "$path" "$prefix/lib/$soname"
+for _ in 1 2 3 4 5 6; do
+    sonames=$(missing)
+    [ -n "$sonames" ] || break
+    for soname in $sonames; do
+        found=
+        for dir in "$dist"/usr/local/lib "$dist"/usr/lib/*-linux-gnu* "$dist"/lib/*-linux-gnu*; do
+            if [ -e "$dir/$soname" ]; then found=$dir/$soname; break; fi
+        done
+        [ -n "$found" ] || die "$PYENV_IMAGE lacks $soname, which CPython $version needs"
+        cp -L "$found" "$prefix/lib/$soname"
         echo "$soname" >>"$PYENV_STATE/bundled-libs"
-    fi
+    done
 done
-[ -s "$PYENV_STATE/bundled-libs" ] && say "bundled: $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
+[ -z "$(missing)" ] || die "cannot bundle what CPython $version needs: $(missing | tr '\n' ' ')"
+# Without the scan's help, each file must find lib/ on its own: the binary (unless the
+# image linked it so, as docker-library does), the extension modules, bundled libraries.
+if [ -s "$PYENV_STATE/bundled-libs" ] || ldd "$prefix/bin/python$minor" | grep -q 'not found'; then
+    [ -s "$PYENV_STATE/bundled-libs" ] && say "bundling $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
+    if ! command -v patchelf >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            patchelf >/dev/null
+    fi
+    patchelf --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
+    for file in "$prefix"/lib/python"$minor"/lib-dynload/*.so; do
+        patchelf --force-rpath --set-rpath '$ORIGIN/../..' "$file"
+    done
+    for soname in $(cat "$PYENV_STATE/bundled-libs"); do
+        patchelf --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
+    done
+fi
+if ldd "$prefix/bin/python$minor" "$prefix"/lib/python"$minor"/lib-dynload/*.so | grep -q 'not found'; then
+    die "CPython $version from $PYENV_IMAGE does not find its libraries"
+fi
 
-"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv, curses, dbm.gnu' \
-    || die "CPython $version lacks a standard module (see above)"
+"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
+    || die "CPython $version from $PYENV_IMAGE lacks a standard module (see above)"
+# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
+# Unchecked hashes: the files never change in the image, whatever their timestamps.
+"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
+    || die "compiling the standard library of CPython $version failed"
+printf '%s\n' "$version" >"$PYENV_STATE/version"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv tools on CPython 3.13, for the PYENV line 2
+# buildkit-pyenv: uv 0.13.9 from the package index, for the venvs of this build
+FROM pyenv-python-3.13 AS pyenv-uv
+RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    PYENV_UV_VERSION=0.13.9 PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Installs uv PYENV_UV_VERSION from the package index the base image is set up for
+# (pip's settings), with an interpreter of this build, and leaves the binary at /uv.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+export PIP_ROOT_USER_ACTION=ignore
+unset PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+say "installing uv $PYENV_UV_VERSION from the package index"
+tools=$(mktemp -d)
+"$(cat "$PYENV_STATE/python")" -m venv "$tools"
+"$tools/bin/python" -m pip install --no-input --disable-pip-version-check --progress-bar=off \
+    -q "uv==$PYENV_UV_VERSION"
+cp "$tools/bin/uv" /uv
+rm -rf "$tools"
+/uv --version >&2
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: venv tools on CPython 3.13 (uv), for the PYENV line 2
 FROM pyenv-python-3.13 AS pyenv-venv-tools
 COPY ["requirements.txt", "/tmp/buildkit-pyenv/requirements.txt"]
-RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
+    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
     PYENV_NAME=tools PYENV_VARIABLE=ASTRO_PYENV_tools PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/tools PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
     PYENV_REQUIREMENTS_NAME=requirements.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
-# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
-# the top of the venv: name, versions, requirements digest, packages) for the manifest.
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER), writes
+# its record (PYENV_RECORD at the top of the venv: name, versions, requirements digest,
+# packages) for the manifest, and moves it under PYENV_STATE/export with its parent
+# directories as the base image has them, for the final stage's COPY --link.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
-# Settings a base image may carry that would send pip outside the venv.
+# Settings a base image may carry that would send an install outside the venv.
 export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
 unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+unset VIRTUAL_ENV UV_SYSTEM_PYTHON UV_PYTHON UV_PROJECT_ENVIRONMENT
+
+# COPY --link creates missing parent directories as root with mode 0755: note the
+# owner and mode the base image gives each parent, before the venv adds any.
+export_root=$PYENV_STATE/export
+parents= dir=$(dirname "$PYENV_VENV")
+while [ "$dir" != / ]; do parents="$dir $parents"; dir=$(dirname "$dir"); done
+mkdir -p "$export_root"
+for dir in $parents; do
+    mkdir "$export_root$dir"
+    if [ -d "$dir" ]; then
+        chown --reference="$dir" "$export_root$dir"
+        chmod --reference="$dir" "$export_root$dir"
+    fi
+done
 
 python=$(cat "$PYENV_STATE/python")
-say "creating $PYENV_VENV on $("$python" -c 'import platform; print(platform.python_version())')"
-"$python" -m venv "$PYENV_VENV"
-if [ -n "$PYENV_REQUIREMENTS" ]; then
-    say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV"
-    "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-        --progress-bar=off -r "$PYENV_REQUIREMENTS"
+version=$("$python" -c 'import platform; print(platform.python_version())')
+if [ "$PYENV_INSTALLER" = uv ]; then
+    # uv reads its own settings; carry over the pip index settings a base image has.
+    : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
+    : "${UV_INSECURE_HOST:=${PIP_TRUSTED_HOST:-}}" "${SSL_CERT_FILE:=${PIP_CERT:-}}"
+    for name in UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST SSL_CERT_FILE; do
+        eval "value=\${$name}"
+        if [ -n "$value" ]; then export "$name"; else unset "$name"; fi
+    done
+    export UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+    say "creating $PYENV_VENV on $version with uv"
+    seed=
+    [ "$PYENV_SEED" = 1 ] && seed=--seed
+    # shellcheck disable=SC2086
+    "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
+        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" --compile-bytecode \
+            -r "$PYENV_REQUIREMENTS"
+    fi
+else
+    say "creating $PYENV_VENV on $version"
+    "$python" -m venv "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
+        "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
+            --progress-bar=off -r "$PYENV_REQUIREMENTS"
+    fi
 fi
 
 "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
@@ -211,6 +212,7 @@ record = {
     "python": platform.python_version(),
     "requested": env["PYENV_REQUEST"],
     "base_prefix": sys.base_prefix,
+    "installer": env["PYENV_INSTALLER"],
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
@@ -219,33 +221,75 @@ with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
     out.write("\n")
 PYENV_RECORD_EOF
+mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv reports on CPython 3.13, for the PYENV line 3
+# buildkit-pyenv: venv reports on CPython 3.13 (uv), for the PYENV line 3
 FROM pyenv-python-3.13 AS pyenv-venv-reports
 COPY ["reports.txt", "/tmp/buildkit-pyenv/requirements.txt"]
-RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
+    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
     PYENV_NAME=reports PYENV_VARIABLE=ASTRO_PYENV_reports PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/reports PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
     PYENV_REQUIREMENTS_NAME=reports.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Creates the virtual environment PYENV_VENV on the interpreter this helper stage built,
-# installs PYENV_REQUIREMENTS into it when set, and writes its record (PYENV_RECORD at
-# the top of the venv: name, versions, requirements digest, packages) for the manifest.
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER), writes
+# its record (PYENV_RECORD at the top of the venv: name, versions, requirements digest,
+# packages) for the manifest, and moves it under PYENV_STATE/export with its parent
+# directories as the base image has them, for the final stage's COPY --link.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 
-# Settings a base image may carry that would send pip outside the venv.
+# Settings a base image may carry that would send an install outside the venv.
 export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
 unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+unset VIRTUAL_ENV UV_SYSTEM_PYTHON UV_PYTHON UV_PROJECT_ENVIRONMENT
+
+# COPY --link creates missing parent directories as root with mode 0755: note the
+# owner and mode the base image gives each parent, before the venv adds any.
+export_root=$PYENV_STATE/export
+parents= dir=$(dirname "$PYENV_VENV")
+while [ "$dir" != / ]; do parents="$dir $parents"; dir=$(dirname "$dir"); done
+mkdir -p "$export_root"
+for dir in $parents; do
+    mkdir "$export_root$dir"
+    if [ -d "$dir" ]; then
+        chown --reference="$dir" "$export_root$dir"
+        chmod --reference="$dir" "$export_root$dir"
+    fi
+done
 
 python=$(cat "$PYENV_STATE/python")
-say "creating $PYENV_VENV on $("$python" -c 'import platform; print(platform.python_version())')"
-"$python" -m venv "$PYENV_VENV"
-if [ -n "$PYENV_REQUIREMENTS" ]; then
-    say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV"
-    "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-        --progress-bar=off -r "$PYENV_REQUIREMENTS"
+version=$("$python" -c 'import platform; print(platform.python_version())')
+if [ "$PYENV_INSTALLER" = uv ]; then
+    # uv reads its own settings; carry over the pip index settings a base image has.
+    : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
+    : "${UV_INSECURE_HOST:=${PIP_TRUSTED_HOST:-}}" "${SSL_CERT_FILE:=${PIP_CERT:-}}"
+    for name in UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST SSL_CERT_FILE; do
+        eval "value=\${$name}"
+        if [ -n "$value" ]; then export "$name"; else unset "$name"; fi
+    done
+    export UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+    say "creating $PYENV_VENV on $version with uv"
+    seed=
+    [ "$PYENV_SEED" = 1 ] && seed=--seed
+    # shellcheck disable=SC2086
+    "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
+        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" --compile-bytecode \
+            -r "$PYENV_REQUIREMENTS"
+    fi
+else
+    say "creating $PYENV_VENV on $version"
+    "$python" -m venv "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
+        "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
+            --progress-bar=off -r "$PYENV_REQUIREMENTS"
+    fi
 fi
 
 "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
@@ -266,6 +310,7 @@ record = {
     "python": platform.python_version(),
     "requested": env["PYENV_REQUEST"],
     "base_prefix": sys.base_prefix,
+    "installer": env["PYENV_INSTALLER"],
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
@@ -274,12 +319,13 @@ with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
     out.write("\n")
 PYENV_RECORD_EOF
+mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: the manifest of the environments, for the PYENV line 3
 FROM pyenv-python-3.13 AS pyenv-manifest
-COPY --from=pyenv-venv-tools /home/astro/.venv/tools/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
-COPY --from=pyenv-venv-reports /home/astro/.venv/reports/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
+COPY --from=pyenv-venv-tools /var/lib/buildkit-pyenv/export/home/astro/.venv/tools/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
+COPY --from=pyenv-venv-reports /var/lib/buildkit-pyenv/export/home/astro/.venv/reports/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
 RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
 # into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
@@ -306,8 +352,8 @@ BUILDKIT_PYENV_EOF
 
 FROM buildkit-pyenv-test/astro:bookworm
 # PYENV 3.13 tools requirements.txt
-COPY --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
-COPY --from=pyenv-venv-tools /home/astro/.venv/tools/ /home/astro/.venv/tools/
+COPY --link --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
+COPY --link --from=pyenv-venv-tools /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_tools=/home/astro/.venv/tools/bin/python
 LABEL buildkit-pyenv.env.tools.requested=3.13 \
       buildkit-pyenv.env.tools.venv=/home/astro/.venv/tools \
@@ -315,12 +361,12 @@ LABEL buildkit-pyenv.env.tools.requested=3.13 \
       buildkit-pyenv.env.tools.requirements=requirements.txt \
       buildkit-pyenv.env.tools.requirements-sha256=0da178fba21a6debdac12539bf4943dc2cac92493381edfeeb9f5bbea8a14b7e
 # PYENV 3.13 reports reports.txt
-COPY --from=pyenv-venv-reports /home/astro/.venv/reports/ /home/astro/.venv/reports/
+COPY --link --from=pyenv-venv-reports /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_reports=/home/astro/.venv/reports/bin/python
 LABEL buildkit-pyenv.env.reports.requested=3.13 \
       buildkit-pyenv.env.reports.venv=/home/astro/.venv/reports \
       buildkit-pyenv.env.reports.interpreter=/home/astro/.venv/reports/bin/python \
       buildkit-pyenv.env.reports.requirements=reports.txt \
       buildkit-pyenv.env.reports.requirements-sha256=ec7a18638a6c2e82eef1b716e7183f3b869a0efae952c968d9a42e4a5dd7dde8
-COPY --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
+COPY --link --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
 USER astro

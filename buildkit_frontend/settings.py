@@ -1,0 +1,104 @@
+"""The build-wide choices that decide which helper stages there are, resolved once from
+build arguments (`--build-arg`, or a global ARG of the Dockerfile) and validated for the
+place they are pasted into the rendered Dockerfile."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from . import defaults
+from .errors import PyenvError
+
+# The distribution reference grammar (github.com/distribution/reference), without IPv6
+# hosts: a value that matches it is one word with no Dockerfile or shell syntax in it.
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_PART}(?:/{_PATH_PART})*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+REPOSITORY = re.compile(rf"^{_NAME}$")
+REFERENCE = re.compile(rf"^{_NAME}(?::{_TAG})?(?:@{_DIGEST})?$")
+_RELEASE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+_UV_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
+_URL = re.compile(r"^(?:https?|file)://[^\s\x00-\x1f\x7f\"'\\]+$")
+_NO_CONTROL = re.compile(r"^[^\x00-\x1f\x7f]*$")
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Build-wide defaults; a PYENV line's flags override provider and installer."""
+
+    provider: str = defaults.DEFAULT_PROVIDER
+    installer: str = defaults.DEFAULT_INSTALLER
+    python_image: str = defaults.DEFAULT_PYTHON_IMAGE
+    release: str | None = None  # None: learn it from the base image
+    uv_version: str = defaults.DEFAULT_UV_VERSION
+    uv_image: str | None = None  # None: uv from PyPI
+    builder_image: str | None = None
+    #: Defaults of the ARGs the source provider's stages declare (BUILD_ARG_DEFAULTS).
+    source_args: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve_settings(
+    build_args: Mapping[str, str], global_args: Mapping[str, str]
+) -> BuildSettings:
+    """Read and check the settings; an invalid value is an error naming its build arg."""
+
+    def value(name: str) -> str | None:
+        found = build_args.get(name, global_args.get(name))
+        return found or None
+
+    def checked(name: str, pattern: re.Pattern[str], what: str, default=None):
+        found = value(name)
+        if found is None:
+            return default
+        if not pattern.match(found):
+            raise PyenvError(
+                f"build arg {name}={found!r} is not {what}",
+                hint=f"set {name} with --build-arg or a global ARG line",
+            )
+        return found
+
+    def choice(name: str, choices: tuple[str, ...], default: str) -> str:
+        found = value(name) or default
+        if found not in choices:
+            raise PyenvError(f"build arg {name}={found!r} is not one of {', '.join(choices)}")
+        return found
+
+    return BuildSettings(
+        provider=choice(defaults.PROVIDER_ARG, defaults.PROVIDERS, defaults.DEFAULT_PROVIDER),
+        installer=choice(defaults.INSTALLER_ARG, defaults.INSTALLERS, defaults.DEFAULT_INSTALLER),
+        python_image=checked(
+            defaults.PYTHON_IMAGE_ARG,
+            REPOSITORY,
+            "an image repository (such as registry.example/library/python)",
+            defaults.DEFAULT_PYTHON_IMAGE,
+        ),
+        release=checked(defaults.RELEASE_ARG, _RELEASE, "a Debian release name (bookworm)"),
+        uv_version=checked(
+            defaults.UV_VERSION_ARG,
+            _UV_VERSION,
+            "a uv version (0.13.9)",
+            defaults.DEFAULT_UV_VERSION,
+        ),
+        uv_image=checked(defaults.UV_IMAGE_ARG, REFERENCE, "an image reference"),
+        builder_image=checked(defaults.BUILDER_ARG, REFERENCE, "an image reference"),
+        source_args={
+            "PYENV_PYTHON_MIRROR": checked(
+                "PYENV_PYTHON_MIRROR",
+                _URL,
+                "an http(s) or file URL",
+                defaults.BUILD_ARG_DEFAULTS["PYENV_PYTHON_MIRROR"],
+            ),
+            # Any text (quoted where it is pasted), but one line of it.
+            "PYENV_PYTHON_CONFIGURE_OPTS": checked(
+                "PYENV_PYTHON_CONFIGURE_OPTS",
+                _NO_CONTROL,
+                "one line without control characters",
+                defaults.BUILD_ARG_DEFAULTS["PYENV_PYTHON_CONFIGURE_OPTS"],
+            ),
+        },
+    )

@@ -1,0 +1,97 @@
+# Copies the CPython of an official python image (mounted at PYENV_DIST, its files under
+# /usr/local) into PYENV_ROOT/versions/<version>, once this base's C library is known to
+# run it; bundles the libraries the base lacks and checks that the standard modules import.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+dist=$PYENV_DIST
+mkdir -p "$PYENV_STATE"
+header=$(ls "$dist"/usr/local/include/python3.*/patchlevel.h 2>/dev/null | head -n 1)
+[ -n "$header" ] || die "$PYENV_IMAGE has no CPython under /usr/local (is it an official python image?)"
+version=$(sed -n 's/^#define PY_VERSION[[:space:]]*"\([^"+]*\).*"/\1/p' "$header")
+minor=${version%.*}
+case "$version" in 3.*.*) ;; *) die "cannot read the CPython version of $PYENV_IMAGE" ;; esac
+case "$version" in "$PYENV_REQUEST" | "$PYENV_REQUEST".*) ;;
+    *) die "$PYENV_IMAGE holds CPython $version, not $PYENV_REQUEST" ;;
+esac
+
+# A binary runs only on a C library at least as new as the one it was built against.
+need=$(dpkg-query --admindir="$dist/var/lib/dpkg" -W -f '${Version}' libc6 2>/dev/null | sed 's/-.*//') || need=
+have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ print $2 }') || have=
+if [ -n "$need" ] && [ -n "$have" ] && command -v dpkg >/dev/null \
+    && ! dpkg --compare-versions "$have" ge "$need"; then
+    die "this base image has glibc $have, older than the glibc $need that CPython in" \
+        "$PYENV_IMAGE needs; set PYENV_DEBIAN_RELEASE to the base's own Debian release," \
+        "or build from source with --provider=source"
+fi
+
+prefix=$PYENV_ROOT/versions/$version
+say "copying CPython $version out of $PYENV_IMAGE into $prefix"
+mkdir -p "$prefix/bin" "$prefix/lib" "$prefix/include"
+cp -a "$dist/usr/local/bin/python$minor" "$prefix/bin/"
+cp -a "$dist/usr/local/lib/python$minor" "$dist"/usr/local/lib/libpython3*.so* "$prefix/lib/"
+cp -a "$dist/usr/local/include/python$minor" "$prefix/include/"
+ln -s "python$minor" "$prefix/bin/python3"
+ln -s python3 "$prefix/bin/python"
+# The image's own pip and setuptools stay behind: each venv gets what it asks for. The
+# slim images keep no Tk (their _tkinter cannot load), so tkinter and IDLE go too.
+find "$prefix/lib/python$minor/site-packages" -mindepth 1 -maxdepth 1 ! -name README.txt \
+    -exec rm -rf {} +
+rm -rf "$prefix/lib/python$minor/idlelib" "$prefix/lib/python$minor/tkinter" \
+    "$prefix/lib/python$minor/turtledemo" "$prefix"/lib/python"$minor"/lib-dynload/_tkinter*
+
+# Libraries the base lacks come from the same image, next to the interpreter; the scan
+# sees those already bundled, so that their own dependencies are found too.
+missing() {
+    LD_LIBRARY_PATH=$prefix/lib ldd "$prefix/bin/python$minor" "$prefix"/lib/*.so* \
+        "$prefix"/lib/python"$minor"/lib-dynload/*.so 2>/dev/null \
+        | awk '$2 == "=>" && $3 == "not" { print $1 }' | sort -u
+}
+: >"$PYENV_STATE/bundled-libs"
+for _ in 1 2 3 4 5 6; do
+    sonames=$(missing)
+    [ -n "$sonames" ] || break
+    for soname in $sonames; do
+        found=
+        for dir in "$dist"/usr/local/lib "$dist"/usr/lib/*-linux-gnu* "$dist"/lib/*-linux-gnu*; do
+            if [ -e "$dir/$soname" ]; then found=$dir/$soname; break; fi
+        done
+        [ -n "$found" ] || die "$PYENV_IMAGE lacks $soname, which CPython $version needs"
+        cp -L "$found" "$prefix/lib/$soname"
+        echo "$soname" >>"$PYENV_STATE/bundled-libs"
+    done
+done
+[ -z "$(missing)" ] || die "cannot bundle what CPython $version needs: $(missing | tr '\n' ' ')"
+# Without the scan's help, each file must find lib/ on its own: the binary (unless the
+# image linked it so, as docker-library does), the extension modules, bundled libraries.
+if [ -s "$PYENV_STATE/bundled-libs" ] || ldd "$prefix/bin/python$minor" | grep -q 'not found'; then
+    [ -s "$PYENV_STATE/bundled-libs" ] && say "bundling $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
+    if ! command -v patchelf >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            patchelf >/dev/null
+    fi
+    patchelf --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
+    for file in "$prefix"/lib/python"$minor"/lib-dynload/*.so; do
+        patchelf --force-rpath --set-rpath '$ORIGIN/../..' "$file"
+    done
+    for soname in $(cat "$PYENV_STATE/bundled-libs"); do
+        patchelf --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
+    done
+fi
+if ldd "$prefix/bin/python$minor" "$prefix"/lib/python"$minor"/lib-dynload/*.so | grep -q 'not found'; then
+    die "CPython $version from $PYENV_IMAGE does not find its libraries"
+fi
+
+"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
+    || die "CPython $version from $PYENV_IMAGE lacks a standard module (see above)"
+# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
+# Unchecked hashes: the files never change in the image, whatever their timestamps.
+"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
+    || die "compiling the standard library of CPython $version failed"
+printf '%s\n' "$version" >"$PYENV_STATE/version"
+printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
+printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
+say "CPython $version is ready in $prefix"
