@@ -39,12 +39,13 @@ bed:
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_golden.py
 
-# Benchmarks: render speed, image size, and the frontend's overhead on a cached build.
+# Benchmarks against astro-provider-venv's expansion and a hand-written uv Dockerfile:
+# writes docs/benchmarks.md (about 30 min; prunes the engine's build cache). For a
+# quicker look: make bench BENCH_ARGS="--quick --scenarios cold,edit" (python -m bench -h).
+BENCH_ARGS ?=
 bench: $(STAMP) bed
-	$(PY) bench/render_speed.py
-	$(PY) -m bench.image_size
 	$(MAKE) frontend-image FRONTEND_BASE_IMAGE=$(BED_FRONTEND_BASE)
-	FRONTEND_IMAGE=$(FRONTEND_IMAGE) $(PY) -m bench.frontend_overhead
+	FRONTEND_IMAGE=$(FRONTEND_IMAGE) $(PY) -m bench $(BENCH_ARGS)
 
 # The BuildKit frontend image (`# syntax=$(FRONTEND_IMAGE)`).
 frontend-image:

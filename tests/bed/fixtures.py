@@ -21,6 +21,16 @@ BED_DIR = Path(os.environ.get("BUILDKIT_PYENV_BED_DIR", "/var/cache/buildkit-pye
 BARE_IMAGE = "buildkit-pyenv-test/bare:bookworm"
 ASTRO_IMAGE = "buildkit-pyenv-test/astro:bookworm"
 AIRFLOW_IMAGE = "buildkit-pyenv-test/airflow:bookworm"
+# Stand-ins of official images the bed cannot pull (images/testbed/python-slim.Dockerfile
+# and uv.Dockerfile); each python one is also tagged python:<X.Y.Z>-slim-bookworm and
+# python:<X.Y>-slim, for the X.Y.Z of the mirror's tarball.
+PYTHON_SLIM_IMAGES = {
+    "3.13": "python:3.13-slim-bookworm",
+    "3.11": "python:3.11-slim-bookworm",
+}
+UV_VERSION = "0.13.9"
+UV_IMAGE = f"ghcr.io/astral-sh/uv:{UV_VERSION}"
+BED_IMAGES = (BARE_IMAGE, ASTRO_IMAGE, AIRFLOW_IMAGE, *PYTHON_SLIM_IMAGES.values(), UV_IMAGE)
 SETUP_HINT = "run `sudo tests/bed/setup.sh` (or `make bed`), or set BUILDKIT_PYENV_SKIP_E2E=1"
 CLI = [sys.executable, "-m", "buildkit_frontend"]
 
@@ -39,10 +49,10 @@ def check_engine() -> None:
     buildx = subprocess.run(["docker", "buildx", "version"], capture_output=True, text=True)
     if buildx.returncode != 0:
         raise BedMissing(f"docker buildx is missing; {SETUP_HINT}")
-    for image in (BARE_IMAGE, ASTRO_IMAGE, AIRFLOW_IMAGE):
+    for image in BED_IMAGES:
         found = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
         if found.returncode != 0:
-            raise BedMissing(f"base image {image} is missing; {SETUP_HINT}")
+            raise BedMissing(f"the bed's image {image} is missing; {SETUP_HINT}")
 
 
 def mirror_sources() -> dict[str, Path]:

@@ -9,11 +9,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# Where fixtures live between runs; tests read the same variable (tests/bed/paths.py).
-BED_DIR=${BUILDKIT_PYENV_BED_DIR:-/var/cache/buildkit-pyenv-bed}
-BARE_IMAGE=buildkit-pyenv-test/bare:bookworm
-ASTRO_IMAGE=buildkit-pyenv-test/astro:bookworm
-AIRFLOW_IMAGE=buildkit-pyenv-test/airflow:bookworm
+# BED_DIR, the image names, mirror_versions and python_slim_tags.
+. "$here/names.sh"
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 log() { printf '[bed] %s\n' "$*" >&2; }
@@ -56,13 +53,14 @@ install_packages() {
     command -v dockerd >/dev/null || missing+=(docker.io)
     [ -x /usr/libexec/docker/cli-plugins/docker-buildx ] || missing+=(docker-buildx)
     command -v debootstrap >/dev/null || missing+=(debootstrap)
+    command -v ip >/dev/null || missing+=(iproute2)  # the cache engine's bridge
     [ ${#missing[@]} -eq 0 ] && return
     log "installing ${missing[*]}"
     apt-get update -qq
     # docker.io 26 (BuildKit 0.13) comes from trixie; bookworm's 20.10 lacks COPY --link.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie \
         docker.io docker-cli docker-buildx >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap xz-utils >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap xz-utils iproute2 >/dev/null
 }
 
 start_engine() {
@@ -137,6 +135,75 @@ fetch_cpython_sources() {
     done
 }
 
+serve_mirror() {
+    # Serves the mirror on a free port of 127.0.0.1 until this script exits; sets mirror_url.
+    local log="$BED_DIR/mirror-server.log" port=
+    python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$BED_DIR/mirror" >"$log" 2>&1 &
+    mirror_pid=$!
+    trap 'kill "$mirror_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 50); do
+        port=$(sed -n 's/^Serving HTTP on .* port \([0-9]*\) .*/\1/p' "$log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { log "the mirror server did not start; see $log"; exit 1; }
+    mirror_url="http://127.0.0.1:$port"
+}
+
+build_python_image() {
+    # Builds the stand-in of python:<version>-slim-bookworm; its log goes to $BED_DIR.
+    local version=$1 tarball sha256 tag args=()
+    tarball="$BED_DIR/mirror/$version/Python-$version.tar.xz"
+    sha256=$(sha256sum "$tarball" | cut -d' ' -f1)
+    for tag in $(python_slim_tags "$version"); do args+=(-t "$tag"); done
+    docker buildx build --progress plain --network host \
+        --build-arg "BASE=$BARE_IMAGE" --build-arg "PYTHON_MINOR=${version%.*}" \
+        --build-arg "PYTHON_VERSION=$version" --build-arg "PYTHON_SHA256=$sha256" \
+        --build-arg "PYTHON_MIRROR=$mirror_url" "${args[@]}" \
+        -f "$repo/images/testbed/python-slim.Dockerfile" "$repo/images/testbed" \
+        >"$BED_DIR/python-$version-slim.log" 2>&1
+}
+
+make_standin_images() {
+    # Stand-ins of the official python:<version>-slim-bookworm images (CPython compiled
+    # from the mirror's tarballs, a few minutes each) and of the uv image; the builds run
+    # side by side, as configure, apt and the links leave cores idle.
+    local version tags exact tag pids=() names=() built=() i
+    for version in $(mirror_versions); do
+        tags=$(python_slim_tags "$version"); exact=${tags%% *}
+        if have_image "$exact"; then
+            for tag in $tags; do have_image "$tag" || docker tag "$exact" "$tag"; done
+            continue
+        fi
+        [ -n "${mirror_url:-}" ] || serve_mirror
+        log "building $exact from the mirror's tarball (log: $BED_DIR/python-$version-slim.log)"
+        build_python_image "$version" &
+        pids+=($!); names+=("python-$version-slim"); built+=("$version")
+    done
+    if ! have_image "$UV_IMAGE"; then
+        log "building $UV_IMAGE from uv's wheel on PyPI"
+        docker buildx build --progress plain --build-arg "BASE=$ASTRO_IMAGE" \
+            --build-arg "UV_VERSION=$UV_VERSION" -t "$UV_IMAGE" \
+            -f "$repo/images/testbed/uv.Dockerfile" "$repo/images/testbed" \
+            >"$BED_DIR/uv.log" 2>&1 &
+        pids+=($!); names+=(uv)
+    fi
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" && continue
+        tail -n 30 "$BED_DIR/${names[$i]}.log" >&2
+        log "building ${names[$i]} failed; see $BED_DIR/${names[$i]}.log"; exit 1
+    done
+    if [ -n "${mirror_url:-}" ]; then
+        kill "$mirror_pid"; wait "$mirror_pid" 2>/dev/null || true
+        trap - EXIT; mirror_url=
+    fi
+    for version in "${built[@]}"; do
+        tags=$(python_slim_tags "$version"); tag=$(echo "$tags" | cut -d' ' -f2)
+        docker run --rm "$tag" python3 -c 'import ssl, sqlite3, ctypes, venv, ensurepip' \
+            || { log "$tag does not work"; exit 1; }
+    done
+}
+
 mkdir -p "$BED_DIR"
 add_apt_sources
 install_packages
@@ -145,4 +212,7 @@ make_bare_image
 make_astro_image
 make_airflow_image
 fetch_cpython_sources
-log "ready: engine up, images $BARE_IMAGE, $ASTRO_IMAGE, $AIRFLOW_IMAGE; sources in $BED_DIR/mirror"
+make_standin_images
+standins=$(for version in $(mirror_versions); do python_slim_tags "$version"; done | tr '\n' ' ')
+log "ready: engine up, images $BARE_IMAGE, $ASTRO_IMAGE, $AIRFLOW_IMAGE," \
+    "stand-ins ${standins}and $UV_IMAGE; sources in $BED_DIR/mirror"

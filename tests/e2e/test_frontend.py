@@ -107,7 +107,7 @@ def test_failing_requirements_name_the_pyenv_line(buildx):
     )
     _, result = buildx.build(context)
     assert result.returncode != 0
-    assert "No matching distribution found for buildkit-pyenv-no-such-package" in result.output
+    assert "buildkit-pyenv-no-such-package was not found in the package registry" in result.output
     readme = README.read_text()
     shown = readme[readme.index("Dockerfile:5\n") : readme.index("exit code: 1\n```") + 12]
     assert shown in result.output
