@@ -55,6 +55,9 @@ done
 "$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
     -x '/(test|tests|idle_test)/|lib2to3/tests|bad_coding|badsyntax' \
     "$prefix"/lib/python3.* >/dev/null || die "compiling the standard library failed"
+# The C headers serve venv builds (packages that compile) but not the image: they wait
+# in the state directory, which venv stages link back and no image copies.
+mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 printf 'source Python-%s.tar.xz\n' "$version" >"$PYENV_STATE/origin"
 say "CPython $version is ready in $prefix"

@@ -91,6 +91,9 @@ fi
 "$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
     -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
     || die "compiling the standard library of CPython $version failed"
+# The C headers serve venv builds (packages that compile) but not the image: they wait
+# in the state directory, which venv stages link back and no image copies.
+mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"

@@ -26,6 +26,9 @@ for dir in $parents; do
 done
 
 python=$(cat "$PYENV_STATE/python")
+# Packages that compile find the interpreter's C headers where sysconfig says.
+prefix=$(dirname "$(dirname "$python")")
+[ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
 version=$("$python" -c 'import platform; print(platform.python_version())')
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.

@@ -102,7 +102,11 @@ fi
 "$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
     -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
     || die "compiling the standard library of CPython $version failed"
+# The C headers serve venv builds (packages that compile) but not the image: they wait
+# in the state directory, which venv stages link back and no image copies.
+mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
+printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
@@ -210,7 +214,11 @@ fi
 "$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
     -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
     || die "compiling the standard library of CPython $version failed"
+# The C headers serve venv builds (packages that compile) but not the image: they wait
+# in the state directory, which venv stages link back and no image copies.
+mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
+printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
@@ -273,6 +281,9 @@ for dir in $parents; do
 done
 
 python=$(cat "$PYENV_STATE/python")
+# Packages that compile find the interpreter's C headers where sysconfig says.
+prefix=$(dirname "$(dirname "$python")")
+[ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
 version=$("$python" -c 'import platform; print(platform.python_version())')
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.
@@ -322,6 +333,7 @@ record = {
     "requested": env["PYENV_REQUEST"],
     "base_prefix": sys.base_prefix,
     "installer": env["PYENV_INSTALLER"],
+    "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
@@ -370,6 +382,9 @@ for dir in $parents; do
 done
 
 python=$(cat "$PYENV_STATE/python")
+# Packages that compile find the interpreter's C headers where sysconfig says.
+prefix=$(dirname "$(dirname "$python")")
+[ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
 version=$("$python" -c 'import platform; print(platform.python_version())')
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.
@@ -419,6 +434,7 @@ record = {
     "requested": env["PYENV_REQUEST"],
     "base_prefix": sys.base_prefix,
     "installer": env["PYENV_INSTALLER"],
+    "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
