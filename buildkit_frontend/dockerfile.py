@@ -1,27 +1,54 @@
-"""Dockerfile text → instructions that remember their lines.
+"""Dockerfile text → instructions that remember their lines, read as BuildKit reads them.
 
-dockerfile-parse does the reading (continuation lines, comments, the escape directive);
-this layer adds what it lacks: parser directives other than escape, and heredocs, whose
-body lines it would otherwise report as instructions.
+BuildKit's parser (moby/buildkit, frontend/dockerfile/parser) decides what an
+instruction is, so this module follows its rules rather than dockerfile-parse's:
+
+- Parser directives (`# syntax=`, `# escape=`, `# check=`) are the comment lines at the
+  very top, leading white space allowed; the first other line ends them.
+- A line whose last characters are the escape character and then only spaces and tabs
+  continues on the next line (not form feed, vertical tab or NBSP). While an
+  instruction continues, comment lines and empty lines are skipped (the latter with a
+  warning); a file may end while an instruction still continues.
+- The keyword is the first word, split at spaces, tabs, CR, form feed and vertical
+  tab only; flags are the `--` words after it, up to the first other word.
+- RUN, COPY and ADD, and ONBUILD of them, read heredocs (`<<EOF`, `<<-EOF`,
+  `<<"EOF"`, `<<\\EOF`, `<<E"O"F`, `3<<EOF`) from the lines that follow, up to a line
+  that is exactly the terminator (after dropping leading tabs for `<<-`).
+
+tests/fixtures/buildkit-parse holds BuildKit's own reading of the tricky cases, and
+tests/unit/test_buildkit_parse.py checks this module against it.
 """
 
 from __future__ import annotations
 
-import io
-import logging
+import bisect
+import json
 import re
 from dataclasses import dataclass
 
-from dockerfile_parse import DockerfileParser
-from dockerfile_parse.util import WordSplitter
+from .errors import PyenvError, SourceRange
 
-from .errors import SourceRange
-
-# BuildKit recognises these at the top of a file, before any other line.
-_DIRECTIVE = re.compile(r"^#\s*(syntax|escape|check)\s*=\s*(.*?)\s*$", re.IGNORECASE)
-# A heredoc word as BuildKit's parser sees it: <<EOF, <<-EOF, <<"EOF", 3<<'EOF'.
-_HEREDOC_WORD = re.compile(r"^\d*<<(-?)([\"']?)([^\"'<]+)\2$")
+# Go's unicode.IsSpace, which BuildKit uses to trim lines (Python's str.isspace differs).
+_GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# What splits the keyword from its arguments (BuildKit's reWhitespace).
+_KEYWORD_SPLIT = re.compile(r"[\t\v\f\r ]+")
+# A directive line after its `#` and white space; \s is ASCII as in Go's RE2.
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+_DIRECTIVE_NAMES = frozenset({"syntax", "escape", "check"})
+# A heredoc word: optional file descriptor, <<, optional -, and the name.
+_HEREDOC_WORD = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+_BOM = "\ufeff"
+
+# Every instruction BuildKit knows, for "unknown instruction" messages.
+BUILDKIT_INSTRUCTIONS = (
+    *("ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK"),
+    *("LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME"),
+    "WORKDIR",
+)
 
 
 @dataclass(frozen=True)
@@ -34,15 +61,52 @@ class Directive:
 
 
 @dataclass(frozen=True)
+class Heredoc:
+    """A heredoc an instruction opens: its terminator, whether its body is expanded,
+    and whether leading tabs are stripped (`<<-`)."""
+
+    name: str
+    expand: bool
+    chomp: bool
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A `--name=value` word after the keyword (`word`, quotes and escapes removed), with
+    where each character of `value` came from: (0-based line, column) in the file."""
+
+    word: str
+    name: str
+    value: str
+    positions: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
 class Instruction:
     """One instruction; `start`/`end` are 0-based line indexes, heredoc bodies included,
-    and `head_end` is its last line before any heredoc body."""
+    and `head_end` is its last line before any heredoc body.
+
+    `keyword` is upper-cased; `value` is everything after it, with continuation lines
+    joined as BuildKit joins them; `flags` are the flags BuildKit reads (for ONBUILD,
+    those of the instruction it wraps, whose keyword is `trigger`)."""
 
     keyword: str
     value: str
     start: int
     end: int
     head_end: int
+    keyword_as_written: str = ""
+    flags: tuple[Flag, ...] = ()
+    heredocs: tuple[Heredoc, ...] = ()
+    trigger: str | None = None
+
+
+@dataclass(frozen=True)
+class ParseWarning:
+    """A warning BuildKit's parser gives (today only empty continuation lines)."""
+
+    message: str
+    line: int  # 0-based: the instruction's last line
 
 
 @dataclass(frozen=True)
@@ -53,6 +117,8 @@ class ParsedDockerfile:
     lines: tuple[str, ...]
     directives: tuple[Directive, ...]
     instructions: tuple[Instruction, ...]
+    escape: str = "\\"
+    warnings: tuple[ParseWarning, ...] = ()
 
     def where(self, instruction: Instruction) -> SourceRange:
         """The 1-based line range of `instruction`, for error messages."""
@@ -64,7 +130,7 @@ class ParsedDockerfile:
 
 
 def split_lines(text: str) -> tuple[str, ...]:
-    """Split on newlines only, keeping them, the way dockerfile-parse counts lines."""
+    """Split on newlines only, keeping them, the way BuildKit's scanner counts lines."""
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     if parts[-1]:
@@ -73,62 +139,386 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 
 def parse(text: str, filename: str = "Dockerfile") -> ParsedDockerfile:
-    """Parse Dockerfile `text`; `filename` is only used to name it in messages."""
-    lines = split_lines(text)
-    structure = _structure(text)
-    instructions: list[Instruction] = []
-    skip_until = -1  # last line of the heredoc bodies seen so far
-    for item in structure:
-        if item["instruction"] == "COMMENT" or item["startline"] <= skip_until:
-            continue
-        keyword, value = item["instruction"], item["value"]
-        head_end = end = item["endline"]
-        if keyword in _HEREDOC_INSTRUCTIONS:
-            end = _heredoc_end(lines, value, head_end)
-            skip_until = end
-        instructions.append(Instruction(keyword, value, item["startline"], end, head_end))
-    return ParsedDockerfile(filename, lines, _directives(lines), tuple(instructions))
+    """Parse Dockerfile `text`; `filename` is only used to name it in messages.
+
+    Raises PyenvError where BuildKit's parser fails (an unterminated heredoc, a bad or
+    repeated directive)."""
+    return _Reader(filename, split_lines(text)).read()
 
 
-def _structure(text: str) -> list[dict]:
-    # dockerfile-parse logs at ERROR on I/O problems only; in-memory input has none.
-    logging.getLogger("dockerfile_parse").setLevel(logging.CRITICAL)
-    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
-    return parser.structure
+def _trim_newline(line: str) -> str:
+    return line.rstrip("\r\n")
 
 
-def _directives(lines: tuple[str, ...]) -> tuple[Directive, ...]:
+def _is_comment(line: str) -> bool:
+    return line.lstrip(_GO_SPACE).startswith("#")
+
+
+class _Reader:
+    """One pass over the lines, in the order BuildKit's Parse takes them."""
+
+    def __init__(self, filename: str, lines: tuple[str, ...]) -> None:
+        self.filename = filename
+        self.lines = lines
+        self.escape = "\\"
+        self.continuation = _continuation_pattern("\\")
+        self.directives: list[Directive] = []
+        self.directives_done = False
+        self.warnings: list[ParseWarning] = []
+
+    def fail(self, message: str, start: int, end: int, hint: str | None = None) -> PyenvError:
+        end = max(start, min(end, len(self.lines) - 1))
+        where = SourceRange(self.filename, start + 1, end + 1)
+        return PyenvError(message, where, "".join(self.lines[start : end + 1]), hint)
+
+    def read(self) -> ParsedDockerfile:
+        instructions: list[Instruction] = []
+        index, count = 0, len(self.lines)
+        while index < count:
+            line = _trim_newline(self.lines[index])
+            if index == 0:
+                line = line.removeprefix(_BOM)
+            line = line.lstrip(_GO_SPACE)
+            self._maybe_directive(line, index)
+            start = index
+            index += 1
+            if line.startswith("#"):
+                continue
+            # the instruction's lines, joined as BuildKit joins them, and where each came from
+            column = len(_trim_newline(self.lines[start])) - len(line)
+            pieces = [self._piece(line, start, column)]
+            if pieces[0].text == "" and not self._continues(line):
+                continue
+            continued = self._continues(line)
+            empty_continuation = False
+            while continued and index < count:
+                raw = _trim_newline(self.lines[index])
+                index += 1
+                if _is_comment(raw):
+                    continue
+                if not raw.lstrip(_GO_SPACE):
+                    empty_continuation = True
+                    continue
+                continued = self._continues(raw)
+                pieces.append(self._piece(raw, index - 1, 0))
+            joined = "".join(piece.text for piece in pieces)
+            positions = _Positions(pieces)
+            head_end = index - 1
+            if empty_continuation:
+                self.warnings.append(
+                    ParseWarning(f"Empty continuation line found in: {joined}", head_end)
+                )
+            instruction, index = self._instruction(joined, positions, start, head_end, index)
+            instructions.append(instruction)
+        return ParsedDockerfile(
+            self.filename,
+            self.lines,
+            tuple(self.directives),
+            tuple(instructions),
+            self.escape,
+            tuple(self.warnings),
+        )
+
+    def _maybe_directive(self, line: str, index: int) -> None:
+        if self.directives_done:
+            return
+        match = _DIRECTIVE.match(line[1:].lstrip(_GO_SPACE)) if line.startswith("#") else None
+        if not match or match.group(1).lower() not in _DIRECTIVE_NAMES:
+            self.directives_done = True
+            return
+        name, value = match.group(1).lower(), match.group(2)
+        if any(d.name == name for d in self.directives):
+            raise self.fail(f"only one {name} parser directive can be used", index, index)
+        if name == "escape":
+            if value not in ("`", "\\"):
+                raise self.fail(
+                    f"invalid escape token '{value}' does not match ` or \\", index, index
+                )
+            self.escape = value
+            self.continuation = _continuation_pattern(value)
+        self.directives.append(Directive(name, value, index))
+
+    def _continues(self, line: str) -> bool:
+        return self.continuation.search(line) is not None
+
+    def _piece(self, line: str, index: int, column: int) -> _Piece:
+        """`line` without its continuation escape, and where it starts."""
+        match = self.continuation.search(line)
+        if match:
+            line = line[: match.start()] + (match.group(1) or "")
+        return _Piece(line, index, column)
+
+    def _instruction(
+        self,
+        joined: str,
+        positions: _Positions,
+        start: int,
+        head_end: int,
+        index: int,
+    ) -> tuple[Instruction, int]:
+        written, rest, rest_at = _split_keyword(joined)
+        keyword = written.upper()
+        flags = _builder_flags(rest, positions.shifted(rest_at), self.escape)
+        trigger = None
+        heredoc_keyword = keyword
+        if keyword == "ONBUILD":
+            trigger_written, trigger_rest, trigger_at = _split_keyword(rest)
+            trigger = trigger_written.upper() if trigger_written else None
+            trigger_positions = positions.shifted(rest_at + trigger_at)
+            flags = _builder_flags(trigger_rest, trigger_positions, self.escape)
+            heredoc_keyword = trigger or ""
+        heredocs: tuple[Heredoc, ...] = ()
+        if (
+            heredoc_keyword in _HEREDOC_INSTRUCTIONS
+            and "<<" in joined
+            and not _is_json_form(rest if trigger is None else _split_keyword(rest)[1], self.escape)
+        ):
+            found = (self._heredoc(word, start) for word in _heredoc_words(joined))
+            heredocs = tuple(heredoc for heredoc in found if heredoc is not None)
+            for heredoc in heredocs:
+                index = self._skip_body(heredoc, start, index)
+        value = rest.strip(_GO_SPACE)
+        instruction = Instruction(
+            keyword, value, start, index - 1, head_end, written, flags, heredocs, trigger
+        )
+        return instruction, index
+
+    def _heredoc(self, word: str, start: int) -> Heredoc | None:
+        match = _HEREDOC_WORD.match(word)
+        if not match or not match.group(3):
+            return None
+        rest = match.group(3)
+        try:
+            plain = _shell_words(rest, raw_quotes=False)
+            raw = _shell_words(rest, raw_quotes=True)
+        except ValueError as error:
+            raise self.fail(str(error), start, start) from None
+        if len(plain) != 1:
+            return None
+        name = plain[0]
+        quotes = name.count("'") + name.count('"')
+        raw_quotes = raw[0].count("'") + raw[0].count('"')
+        return Heredoc(name, quotes == raw_quotes, match.group(2) == "-")
+
+    def _skip_body(self, heredoc: Heredoc, start: int, index: int) -> int:
+        while index < len(self.lines):
+            candidate = _trim_newline(self.lines[index])
+            index += 1
+            if heredoc.chomp:
+                candidate = candidate.lstrip("\t")
+            if candidate == heredoc.name:
+                return index
+        raise self.fail("unterminated heredoc", start, index - 1)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A line's part of a joined instruction: its text, line index and first column."""
+
+    text: str
+    line: int
+    column: int
+
+
+class _Positions:
+    """Where each character of a joined instruction (from `offset` on) came from."""
+
+    def __init__(self, pieces: list[_Piece], offset: int = 0) -> None:
+        self.pieces = pieces
+        self.offset = offset
+        self.starts = []
+        total = 0
+        for piece in pieces:
+            self.starts.append(total)
+            total += len(piece.text)
+
+    def shifted(self, offset: int) -> _Positions:
+        moved = _Positions.__new__(_Positions)
+        moved.pieces, moved.starts = self.pieces, self.starts
+        moved.offset = self.offset + offset
+        return moved
+
+    def at(self, index: int) -> tuple[int, int] | None:
+        """(line, column) of character `index`, or None past the end."""
+        index += self.offset
+        number = bisect.bisect_right(self.starts, index) - 1
+        piece = self.pieces[number]
+        if index - self.starts[number] >= len(piece.text):
+            return None
+        return piece.line, piece.column + index - self.starts[number]
+
+
+def _continuation_pattern(escape: str) -> re.Pattern[str]:
+    e = re.escape(escape)
+    return re.compile(rf"([^{e}]){e}[ \t]*\Z|\A{e}[ \t]*\Z", re.S)
+
+
+def _split_keyword(line: str) -> tuple[str, str, int]:
+    """(keyword as written, the rest, where the rest starts in `line`)."""
+    stripped = line.lstrip(_GO_SPACE)
+    offset = len(line) - len(stripped)
+    stripped = stripped.rstrip(_GO_SPACE)
+    match = _KEYWORD_SPLIT.search(stripped)
+    if not match:
+        return stripped, "", len(line)
+    return stripped[: match.start()], stripped[match.end() :], offset + match.end()
+
+
+def _is_json_form(rest: str, escape: str) -> bool:
+    """Whether BuildKit reads the arguments as a JSON array (then nothing is a heredoc)."""
+    text = _scan_flags(rest, None, escape)[1].strip(_GO_SPACE)
+    if not text.startswith("["):
+        return False
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _builder_flags(rest: str, positions: _Positions, escape: str) -> tuple[Flag, ...]:
+    return _scan_flags(rest, positions, escape)[0]
+
+
+def _scan_flags(
+    line: str, positions: _Positions | None, escape: str
+) -> tuple[tuple[Flag, ...], str]:
+    """BuildKit's extractBuilderFlags: the leading `--` words of `line` (quotes and the
+    escape character removed), and what follows them."""
+    words: list[tuple[str, list]] = []
+    length = len(line)
+    pos = 0
+
+    def at(i: int):
+        return positions.at(i) if positions is not None else None
+
+    while True:
+        while pos < length and line[pos] in _GO_SPACE:
+            pos += 1
+        if pos == length:
+            return _flags(words), ""
+        if not line.startswith("--", pos):
+            return _flags(words), line[pos:]
+        word: list[tuple[str, object]] = []
+        quote = ""
+        blank_ok = False
+        while pos < length:
+            char = line[pos]
+            if not quote:
+                if char in _GO_SPACE:
+                    break
+                if char in "'\"":
+                    quote, blank_ok = char, True
+                    pos += 1
+                    continue
+            elif char == quote:
+                quote = ""
+                pos += 1
+                continue
+            if char == escape:
+                if pos + 1 == length:
+                    pos += 1
+                    quote = ""
+                    continue
+                pos += 1
+                char = line[pos]
+            word.append((char, at(pos)))
+            pos += 1
+        text = "".join(c for c, _ in word)
+        if text == "--" and pos < length:
+            return _flags(words), line[pos:]
+        if text != "--" and (blank_ok or text):
+            words.append((text, word))
+        if pos >= length:
+            return _flags(words), ""
+
+
+def _flags(words: list[tuple[str, list]]) -> tuple[Flag, ...]:
     found = []
-    for index, line in enumerate(lines):
-        match = _DIRECTIVE.match(line.rstrip("\r\n"))
-        if not match:
-            break
-        found.append(Directive(match.group(1).lower(), match.group(2), index))
+    for text, chars in words:
+        name, _, value = text[2:].partition("=")
+        value_chars = chars[len(text) - len(value) :] if "=" in text else []
+        found.append(Flag(text, name, value, tuple(p for _, p in value_chars)))
     return tuple(found)
 
 
-def heredoc_terminators(value: str) -> list[tuple[str, bool]]:
-    """The heredocs an instruction opens, in order: (terminator, strips leading tabs)."""
+def _heredoc_words(line: str) -> list[str]:
+    """The words of the instruction line as BuildKit looks for heredocs in them: split
+    the shell way, with quotes and backslashes kept."""
     try:
-        words = list(WordSplitter(value).split(dequote=False))
-    except Exception:  # unbalanced quotes: BuildKit will report them
+        return _shell_words(line, raw_quotes=True, raw_escapes=True)
+    except ValueError:
         return []
-    found = []
-    for word in words:
-        match = _HEREDOC_WORD.match(word)
-        if match:
-            found.append((match.group(3), match.group(1) == "-"))
-    return found
 
 
-def _heredoc_end(lines: tuple[str, ...], value: str, end: int) -> int:
-    """The last line of the heredoc bodies that follow line `end`, or `end` if none."""
-    for terminator, strip_tabs in heredoc_terminators(value):
-        index = end + 1
-        while index < len(lines):
-            text = lines[index].rstrip("\r\n")
-            if (text.lstrip("\t") if strip_tabs else text) == terminator:
-                break
-            index += 1
-        end = min(index, len(lines) - 1)
-    return end
+def _shell_words(text: str, raw_quotes: bool, raw_escapes: bool = False) -> list[str]:
+    """Words as BuildKit's shell lexer splits them (escape `\\`, variables left as they
+    are): white space ends a word outside quotes, quotes join, `<<` takes the blanks after
+    it into the word. `raw_quotes`/`raw_escapes` keep quotes/backslashes in the words."""
+    words: list[str] = []
+    word: list[str] = []
+    pos, length = 0, len(text)
+
+    def end_word() -> None:
+        if word:
+            words.append("".join(word))
+            word.clear()
+
+    while pos < length:
+        char = text[pos]
+        if char == "'":
+            end = text.find("'", pos + 1)
+            if end < 0:
+                raise ValueError(
+                    "unexpected end of statement while looking for matching single-quote"
+                )
+            word.append(text[pos : end + 1] if raw_quotes else text[pos + 1 : end])
+            pos = end + 1
+        elif char == '"':
+            pos = _double_quoted(text, pos, word, raw_quotes, raw_escapes)
+        elif text.startswith("<<", pos):
+            start, pos = pos, pos + 2
+            while pos < length and text[pos] in " \t\r":
+                pos += 1
+            word.append(text[start:pos])
+        elif char == "\\":
+            if raw_escapes:
+                word.append(char)
+            if pos + 1 < length:
+                word.append(text[pos + 1])
+            pos += 2
+        elif char in _GO_SPACE:
+            end_word()
+            pos += 1
+        else:
+            word.append(char)
+            pos += 1
+    end_word()
+    return words
+
+
+def _double_quoted(
+    text: str, pos: int, word: list[str], raw_quotes: bool, raw_escapes: bool
+) -> int:
+    """Add the double-quoted string at `pos` to `word`; return where it ends."""
+    if raw_quotes:
+        word.append('"')
+    pos += 1
+    while True:
+        if pos >= len(text):
+            raise ValueError("unexpected end of statement while looking for matching double-quote")
+        char = text[pos]
+        pos += 1
+        if char == '"':
+            if raw_quotes:
+                word.append(char)
+            return pos
+        if char == "\\":
+            if raw_escapes:
+                word.append(char)
+            if pos >= len(text):
+                continue
+            if text[pos] in '"$\\':
+                char = text[pos]
+                pos += 1
+        word.append(char)

@@ -12,15 +12,13 @@ import re
 from dataclasses import dataclass
 
 from . import defaults, quoting, templates
-from .dockerfile import ParsedDockerfile
-from .errors import SourceRange
+from .defaults import KEYWORD
+from .dockerfile import Instruction, ParsedDockerfile
+from .errors import PyenvError, SourceRange
 from .plan import Expansion, HelperStage, InterpreterStage, Plan, UvStage, VenvStage
 
-# Numeric stage references: COPY's --from flag and the from= of a RUN --mount.
-_NUMERIC_FROM = {
-    "COPY": re.compile(r"(?<=\s)(--from=)(\d+)(?=\s)"),
-    "RUN": re.compile(r"(--mount=\S*?(?<=[=,])from=)(\d+)\b"),
-}
+# A stage index as BuildKit reads one (Go's strconv.Atoi).
+_STAGE_INDEX = re.compile(r"[+-]?[0-9]+")
 _REQUIREMENTS_COPY = "/tmp/buildkit-pyenv/requirements.txt"
 # Where a helper stage mounts the official python image it copies from, and uv.
 _DIST_DIR = "/tmp/buildkit-pyenv/python-image"
@@ -89,12 +87,8 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
     }
     renumber = _renumbering(plan)
     escape = _escape(plan)
-    rewritable = {
-        line: _NUMERIC_FROM[instruction.keyword]
-        for instruction in dockerfile.instructions
-        if instruction.keyword in _NUMERIC_FROM and renumber
-        for line in range(instruction.start, instruction.head_end + 1)
-    }
+    rewritten = _renumbered_lines(plan, renumber) if renumber else {}
+    starts = {instruction.start: instruction for instruction in dockerfile.instructions}
 
     line = 0
     while line < len(dockerfile.lines):
@@ -107,13 +101,17 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
             out.generated(text, dockerfile.where(expansion.instruction))
             line = expansion.instruction.end + 1
             continue
-        text = dockerfile.lines[line]
+        instruction = starts.get(line)
+        if instruction is not None and instruction.keyword == KEYWORD:
+            raise PyenvError(
+                "this PYENV line was not expanded",
+                dockerfile.where(instruction),
+                dockerfile.source(instruction),
+            )
         if line in dropped:
             line += 1
             continue
-        if line in rewritable:
-            text = rewritable[line].sub(lambda m: _renumbered(m, renumber), text)
-        out.verbatim(text, line + 1)
+        out.verbatim(rewritten.get(line, dockerfile.lines[line]), line + 1)
         line += 1
     return out.result()
 
@@ -152,14 +150,15 @@ class _Output:
 
 
 def _insertion_line(dockerfile: ParsedDockerfile, from_line: int) -> int:
-    """Helper stages go above a stage's FROM and the comment lines directly above it."""
-    directive_lines = {d.line for d in dockerfile.directives}
+    """Helper stages go above a stage's FROM and the comment lines directly above it,
+    but never above a parser directive nor into the lines of an earlier instruction
+    (a heredoc body line may look like a comment)."""
+    floor = max((d.line + 1 for d in dockerfile.directives), default=0)
+    for instruction in dockerfile.instructions:
+        if instruction.start < from_line:
+            floor = max(floor, instruction.end + 1)
     line = from_line
-    while (
-        line > 0
-        and line - 1 not in directive_lines
-        and dockerfile.lines[line - 1].lstrip().startswith("#")
-    ):
+    while line > floor and dockerfile.lines[line - 1].lstrip().startswith("#"):
         line -= 1
     return line
 
@@ -174,9 +173,61 @@ def _renumbering(plan: Plan) -> dict[int, int]:
     return mapping
 
 
-def _renumbered(match: re.Match[str], renumber: dict[int, int]) -> str:
-    index = int(match.group(2))
-    return match.group(1) + str(renumber.get(index, index))
+def _renumbered_lines(plan: Plan, renumber: dict[int, int]) -> dict[int, str]:
+    """The input lines that change because a numeric stage reference is renumbered.
+
+    Only where BuildKit reads a flag: COPY --from=N and the from=N of a RUN --mount (not
+    those of ONBUILD, which name stages of another Dockerfile), wherever the number sits
+    (a continuation line, quotes, an escape after it). A COPY --from=N that names no
+    stage of the input is an error: with helper stages inserted, it would name one."""
+    dockerfile = plan.dockerfile
+    edits: dict[int, list[tuple[int, int, str]]] = {}
+    for instruction in dockerfile.instructions:
+        for value, positions in _stage_references(instruction):
+            if not _STAGE_INDEX.fullmatch(value) or len(positions) != len(value):
+                continue
+            index = int(value)
+            if not 0 <= index < len(plan.stages):
+                if instruction.keyword != "COPY":
+                    continue  # BuildKit takes it as an image name, as before
+                raise PyenvError(
+                    f"--from={value} names no stage: the stages of this Dockerfile are "
+                    f"numbered from 0 to {len(plan.stages) - 1}",
+                    dockerfile.where(instruction),
+                    dockerfile.source(instruction),
+                    "name the stage (FROM ... AS <name>) and use --from=<name>",
+                )
+            if index not in renumber:
+                continue
+            replacement = str(renumber[index])
+            for number, (line, column) in enumerate(positions):
+                edits.setdefault(line, []).append(
+                    (column, column + 1, replacement if number == 0 else "")
+                )
+    rewritten = {}
+    for line, changes in edits.items():
+        text = dockerfile.lines[line]
+        for start, end, replacement in sorted(changes, reverse=True):
+            text = text[:start] + replacement + text[end:]
+        rewritten[line] = text
+    return rewritten
+
+
+def _stage_references(instruction: Instruction) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+    """(value, where each character is) of each stage reference among the flags."""
+    found = []
+    for flag in instruction.flags:
+        if instruction.keyword == "COPY" and flag.name == "from":
+            found.append((flag.value, flag.positions))
+        elif instruction.keyword == "RUN" and flag.name == "mount":
+            offset = 0
+            for field in flag.value.split(","):
+                key, equals, value = field.partition("=")
+                if equals and key.lower() == "from":
+                    at = offset + len(key) + 1
+                    found.append((value, flag.positions[at : at + len(value)]))
+                offset += len(field) + 1
+    return found
 
 
 def _helper_template(helper: HelperStage) -> str:
