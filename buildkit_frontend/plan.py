@@ -187,7 +187,11 @@ class _Planner:
         lines = []
         for instruction, spec in specs:
             provider = self.providers[spec.version]
-            key = (builder.base, builder.platform, spec.version, provider)
+            # By the image it names, so FROM ${BASE} and FROM <that image> share one
+            # interpreter; its FROM keeps the reference, so a later --build-arg still
+            # gives helper stages and the user's stage the same base.
+            image = expand(builder.base, self.global_args, strict=False)
+            key = (image, builder.platform, spec.version, provider)
             interpreter = self.interpreters.get(key) or self._new_interpreter(key, stage, spec)
             installer = spec.installer or self.settings.installer
             uv = self._uv(stage, interpreter) if installer == "uv" else None
@@ -212,7 +216,7 @@ class _Planner:
     def _builder(self, stage: Stage, first: PyenvSpec) -> Root:
         """The image the stage's helper stages start from."""
         root = root_of(stage, self.stages)
-        if root.base.lower() == "scratch":
+        if expand(root.base, self.global_args, strict=False).lower() == "scratch":
             raise PyenvError(
                 f"PYENV needs a base image with a shell and apt-get; "
                 f"{stage.label} starts FROM scratch",
@@ -230,8 +234,8 @@ class _Planner:
     def _new_interpreter(
         self, key: _InterpreterKey, stage: Stage, spec: PyenvSpec
     ) -> InterpreterStage:
-        builder, platform, version, provider = key
-        root = Root(builder, platform)
+        _, platform, version, provider = key
+        root = Root(self.builders[root_of(stage, self.stages)].base, platform)
         name = self._unique(f"pyenv-python-{version}")
         if provider == "image":
             source_name = self._unique(f"{name}-image")

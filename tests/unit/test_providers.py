@@ -166,3 +166,19 @@ def test_os_release_parsing():
     ubuntu = parse_os_release('ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME="noble"\n')
     assert (ubuntu.os_id, ubuntu.codename, ubuntu.debian_release) == ("ubuntu", "noble", None)
     assert parse_os_release("# nothing\n") == BaseOS()
+
+
+def test_from_build_args_stay_references_and_share_the_interpreter():
+    text = (
+        "ARG BASE=debian:bookworm\nFROM ${BASE} AS a\nPYENV 3.13 a\n"
+        "FROM debian:bookworm\nPYENV 3.13 b\n"
+    )
+    (interpreter,) = helpers(text, InterpreterStage)
+    assert interpreter.root.base == "${BASE}"  # a later --build-arg BASE=... moves both
+    out = render(plan(text)).text
+    assert "FROM ${BASE} AS pyenv-python-3.13\n" in out
+
+
+def test_scratch_through_a_build_arg_is_still_scratch():
+    text = error_of("ARG BASE=scratch\nFROM ${BASE}\nPYENV 3.13 a\n")
+    assert "starts FROM scratch" in text
