@@ -33,6 +33,14 @@ def builder_root(
     image = expand(root.base, global_args, strict=False)
     triggers = options.image_triggers(image) if options.image_triggers else None
     base_variant = astro_base_variant(image)
+    known_clean = _ASTRO_RUNTIME.match(image) is not None  # the -base tags have none
+    if triggers is None and not base_variant and not known_clean and options.image_triggers:
+        # Said, not guessed silently: another machine's engine may know better.
+        return root, (
+            f"could not learn whether {image} has ONBUILD triggers (it is not in the local "
+            f"engine); if it has, pass --build-arg {defaults.BUILDER_ARG}=<the same image "
+            "without them>, or pull it and render again"
+        )
     if not triggers and not (triggers is None and base_variant):
         return root, None
     if base_variant:
