@@ -55,7 +55,7 @@ def resolve_settings(
         found = value(name)
         if found is None:
             return default
-        if not pattern.match(found):
+        if not pattern.fullmatch(found):
             raise PyenvError(
                 f"build arg {name}={found!r} is not {what}",
                 hint=f"set {name} with --build-arg or a global ARG line",
