@@ -5,7 +5,7 @@ values."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from buildkit_frontend.dockerfile import parse
@@ -15,23 +15,21 @@ from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
 from tests.unit.facts import debian
 
-DOCKERFILE = (
-    "ARG PY=3.13\nARG NAME=etl\nFROM img AS base\n"
-    "PYENV ${PY} ${NAME}\nPYENV --provider=source 3.12 built\nRUN true\n"
-)
-PLAIN = {"PYENV_INSTALLER": "uv"}
-# Every build argument whose value reaches the rendered text.
-SLOTS = [
-    "PY",
-    "NAME",
-    "PYENV_PYTHON_MIRROR",
-    "PYENV_PYTHON_CONFIGURE_OPTS",
-    "PYENV_BUILDER_IMAGE",
-    "PYENV_PYTHON_IMAGE",
-    "PYENV_UV_IMAGE",
-    "PYENV_UV_VERSION",
-    "PYENV_DEBIAN_RELEASE",
-]
+DOCKERFILE = "ARG PY=3.13\nARG NAME=etl\nFROM img AS base\nPYENV ${PY} ${NAME}\nRUN true\n"
+# Every build argument whose value reaches the rendered text, with a plain value of
+# its kind: any value it accepts gives the file the same instructions as this one.
+PLAIN = {
+    "PY": "3.13",
+    "NAME": "etl",
+    "PYENV_PYTHON_MIRROR": "http://mirror.example/python",
+    "PYENV_PYTHON_CONFIGURE_OPTS": "--with-lto",
+    "PYENV_BUILDER_IMAGE": "builder:1",
+    "PYENV_PYTHON_IMAGE": "python",
+    "PYENV_UV_IMAGE": "uv:1",
+    "PYENV_UV_VERSION": "0.13.9",
+    "PYENV_DEBIAN_RELEASE": "bookworm",
+}
+PROVIDERS = ["image", "source"]
 # Text that would end or start an instruction if it reached the file raw.
 NASTY = st.sampled_from(
     ["\n", "\r", "\\\n", "`\n", "\nRUN touch /pwned\n", " AS x\nFROM y", "$(id)", "'", '"', "\x00"]
@@ -50,11 +48,12 @@ def keywords(build_args: dict[str, str]) -> list[tuple[str, int]] | None:
     return [(i.keyword, len(i.heredocs)) for i in parse(text).instructions]
 
 
-EXPECTED = keywords(PLAIN)
-
-
 @settings(max_examples=300, deadline=None)
-@given(slot=st.sampled_from(SLOTS), value=VALUES)
-def test_no_value_adds_removes_or_splits_an_instruction(slot, value):
-    found = keywords({**PLAIN, slot: value})
-    assert found is None or found == EXPECTED
+@given(provider=st.sampled_from(PROVIDERS), slot=st.sampled_from(sorted(PLAIN)), value=VALUES)
+def test_no_value_adds_removes_or_splits_an_instruction(provider, slot, value):
+    assume(value != "")  # empty means unset: the default, a different file on purpose
+    fixed = {"PYENV_PYTHON_PROVIDER": provider}
+    expected = keywords({**fixed, slot: PLAIN[slot]})
+    assert expected is not None
+    found = keywords({**fixed, slot: value})
+    assert found is None or found == expected
