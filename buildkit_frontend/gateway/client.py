@@ -71,7 +71,12 @@ class Bridge:
         try:
             return self.stub.ReadFile(gateway_pb2.ReadFileRequest(Ref=ref, FilePath=path)).Data
         except grpc.RpcError as error:
-            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNKNOWN):
+            # Only "not found" means missing (BuildKit 0.13 sends it as UNKNOWN with the
+            # OS error's text); anything else BuildKit says stays an error.
+            if error.code() == grpc.StatusCode.NOT_FOUND or (
+                error.code() == grpc.StatusCode.UNKNOWN
+                and (error.details() or "").endswith("no such file or directory")
+            ):
                 return None
             raise
 

@@ -7,10 +7,11 @@ import hashlib
 import json
 
 import grpc
+import pytest
 
 from buildkit_frontend.errors import PyenvError, SourceRange
 from buildkit_frontend.gateway import llb
-from buildkit_frontend.gateway.client import FrontendEnv, without_definitions
+from buildkit_frontend.gateway.client import Bridge, FrontendEnv, without_definitions
 from buildkit_frontend.gateway.errors import (
     SOURCE_TYPE_URL,
     map_to_user_lines,
@@ -214,3 +215,41 @@ def test_platform_option():
     platform = env.platform()
     assert (platform.OS, platform.Architecture, platform.Variant) == ("linux", "arm64", "v8")
     assert FrontendEnv({}, "").platform() is None
+
+
+class _RpcError(grpc.RpcError):
+    def __init__(self, code: grpc.StatusCode, details: str) -> None:
+        self._code, self._details = code, details
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._details
+
+
+class _FailingStub:
+    def __init__(self, error: grpc.RpcError) -> None:
+        self.error = error
+
+    def ReadFile(self, request):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("code", "details", "missing"),
+    [
+        (grpc.StatusCode.NOT_FOUND, "not found", True),
+        (grpc.StatusCode.UNKNOWN, "open Dockerfile.dockerignore: no such file or directory", True),
+        (grpc.StatusCode.UNKNOWN, "failed to mount: permission denied", False),
+        (grpc.StatusCode.UNAVAILABLE, "connection reset", False),
+    ],
+)
+def test_only_a_missing_file_reads_as_none(code, details, missing):
+    bridge = Bridge.__new__(Bridge)
+    bridge.stub = _FailingStub(_RpcError(code, details))
+    if missing:
+        assert bridge.read_file("ref", "Dockerfile.dockerignore") is None
+    else:
+        with pytest.raises(grpc.RpcError):
+            bridge.read_file("ref", "Dockerfile.dockerignore")
