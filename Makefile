@@ -20,8 +20,8 @@ unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit tests/integration
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check buildkit_frontend tests bench
-	$(VENV)/bin/ruff format --check buildkit_frontend tests bench
+	$(VENV)/bin/ruff check buildkit_frontend tests bench tools
+	$(VENV)/bin/ruff format --check buildkit_frontend tests bench tools
 
 # The bed has no registry: the frontend image it uses starts from the bed's own base.
 BED_FRONTEND_BASE := buildkit-pyenv-test/astro:bookworm
@@ -40,7 +40,8 @@ golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/unit/test_golden.py
 
 # Benchmarks against astro-provider-venv's expansion and a hand-written uv Dockerfile:
-# writes docs/benchmarks.md (about 30 min; prunes the engine's build cache). For a
+# writes docs/benchmarks.md (about 40 min on 2 CPUs; prunes the build cache of the engine
+# and of the bed's cache engine, so not while tests build). For a
 # quicker look: make bench BENCH_ARGS="--quick --scenarios cold,edit" (python -m bench -h).
 BENCH_ARGS ?=
 bench: $(STAMP) bed

@@ -1,0 +1,2 @@
+# bench: added environment
+PYENV 3.13 tools requirements/tools.txt
