@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__, runtime
+from .context import DOCKERIGNORE
 from .defaults import MANIFEST_PATH
 from .errors import EngineError, PyenvError
 
@@ -58,6 +63,7 @@ def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) -> Plan:
     """Read and plan a Dockerfile; notes go to standard error."""
+    from .context import local_ignore
     from .engine import local_base_os, local_image_triggers
     from .options import RenderOptions, directory_context, parse_build_args
     from .plan import plan_dockerfile
@@ -79,8 +85,9 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
     if context is not None:
         if not context.is_dir():
             raise PyenvError(f"build context {context} is not a directory")
-        context_file, shown = directory_context(context)
-        label = f"the build context {shown}/"
+        ignore = local_ignore(context, None if dockerfile == "-" else Path(dockerfile))
+        context_file, shown = directory_context(context, ignore)
+        label = f"the build context {shown}"
     options = RenderOptions(
         parse_build_args(list(build_args), os.environ),
         context_file,
@@ -105,22 +112,24 @@ def main() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of standard output (only when rendering succeeds).",
+    metavar="FILE|-",
+    help="Write here instead of standard output (only when rendering succeeds; "
+    "- is standard output).",
 )
 @_reports_errors
 def render_command(
-    dockerfile: str, build_args: tuple[str, ...], context: Path | None, output: Path | None
+    dockerfile: str, build_args: tuple[str, ...], context: Path | None, output: str | None
 ) -> None:
     """Print DOCKERFILE with every PYENV line expanded."""
     from .render import render
 
+    target = None if output in (None, "-") else _output_target(output, dockerfile)
     text = render(_load(dockerfile, build_args, context)).text
-    if output is None:
+    if target is None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
         return
-    _write_atomically(output, text)
+    _write_atomically(target, text, output or "")
 
 
 @main.command("check")
@@ -163,10 +172,11 @@ def list_command(
             "venv": spec.venv_path,
             "variable": spec.variable,
             "interpreter": spec.python,
-            "stage": plan.stage_of(spec).name or str(plan.stage_of(spec).index),
+            "stage": stage.name or str(stage.index),
             "line": spec.where.start,
         }
         for spec in plan.environments
+        for stage in (plan.stage_of(spec),)
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -178,17 +188,23 @@ def _list_image(image: str, as_json: bool) -> None:
     from .engine import image_environments
 
     found = image_environments(image)
+    problems: list[str] = []
     if found.manifest is not None:
-        rows = found.manifest.get("environments", [])
+        _, problems = runtime.manifest_records(found.manifest, f"{MANIFEST_PATH} of {image}")
+        listed = found.manifest.get("environments") if isinstance(found.manifest, dict) else []
+        rows = [row for row in listed or [] if isinstance(row, dict)]
     else:  # built without a manifest: what the labels say before the build
         rows = [{"name": name, **facts} for name, facts in found.labels.items()]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, sort_keys=True))
-        return
-    if not rows:
+        click.echo(json.dumps(rows, indent=2, sort_keys=True, default=str))
+    elif rows:
+        _table(rows, ("name", "python", "requested", "requirements", "interpreter"))
+    elif not problems:
         click.echo(f"{image}: no PYENV environments")
-        return
-    _table(rows, ("name", "python", "requested", "requirements", "interpreter"))
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
 
 
 @main.command("envs")
@@ -197,29 +213,28 @@ def _list_image(image: str, as_json: bool) -> None:
 @_reports_errors
 def envs_command(as_json: bool, manifest: str) -> None:
     """Show the environments of this image (run it inside the container)."""
-    try:
-        found = runtime.environments(manifest)
-    except runtime.BrokenEnvironment as error:
-        raise PyenvError(str(error)) from None
+    found = runtime.inventory(manifest)
     rows = [
         {
             "name": env.name,
             "python": env.python,
             "requested": env.requested,
-            "interpreter": env.interpreter,
+            "interpreter": env.interpreter or None,
             "requirements": env.requirements,
             "requirements_sha256": env.requirements_sha256,
             "status": env.problem or "ok",
         }
-        for env in found.values()
+        for env in found.environments.values()
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif rows:
         _table(rows, ("name", "python", "requested", "interpreter", "status"))
-    else:
+    elif not found.manifest_problems:
         click.echo("no PYENV environments in this image")
-    if any(row["status"] != "ok" for row in rows):
+    for problem in found.manifest_problems:
+        click.echo(f"error: {problem}", err=True)
+    if found.manifest_problems or any(row["status"] != "ok" for row in rows):
         sys.exit(1)
 
 
@@ -275,14 +290,25 @@ def build_command(
     rendered_args = (*build_args, *_build_args_in(docker_args))
     plan = _load(dockerfile or str(context / "Dockerfile"), rendered_args, context)
     text = render(plan).text
-    command = ["docker", "buildx", "build", "-f", "-"]
-    for item in build_args:
-        command += ["--build-arg", item]
-    command += [*docker_args, str(context)]
-    try:
-        completed = subprocess.run(command, input=text.encode("utf-8"), check=False)
-    except FileNotFoundError:
-        raise EngineError("docker is not installed or not on PATH") from None
+    own_ignore = Path(dockerfile or context / "Dockerfile")
+    own_ignore = own_ignore.with_name(own_ignore.name + DOCKERIGNORE)
+    with tempfile.TemporaryDirectory(prefix="buildkit-pyenv-") as scratch:
+        if own_ignore.is_file():
+            # With -f -, BuildKit would see only the context's .dockerignore: give the
+            # rendered file the Dockerfile's own ignore file, which the check applied.
+            rendered = Path(scratch) / "Dockerfile"
+            rendered.write_text(text, encoding="utf-8")
+            shutil.copyfile(own_ignore, Path(scratch) / ("Dockerfile" + DOCKERIGNORE))
+            command, stdin = ["docker", "buildx", "build", "-f", str(rendered)], None
+        else:
+            command, stdin = ["docker", "buildx", "build", "-f", "-"], text.encode("utf-8")
+        for item in build_args:
+            command += ["--build-arg", item]
+        command += [*docker_args, str(context)]
+        try:
+            completed = subprocess.run(command, input=stdin, check=False)
+        except FileNotFoundError:
+            raise EngineError("docker is not installed or not on PATH") from None
     sys.exit(completed.returncode)
 
 
@@ -297,11 +323,69 @@ def _build_args_in(docker_args: tuple[str, ...]) -> list[str]:
     return found
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace `path` only once all of `text` is on disk next to it."""
-    directory = path.parent if str(path.parent) else Path(".")
-    with tempfile.NamedTemporaryFile(
-        "wb", dir=directory, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        handle.write(text.encode("utf-8"))
-    os.replace(handle.name, path)
+def _output_target(output: str, dockerfile: str) -> Path:
+    """The file `render -o OUTPUT` replaces (through a symlink, its target), or the
+    error that says why it cannot be written; checked before rendering."""
+    if not output:
+        raise PyenvError("-o needs a file name (or - for standard output)")
+    # A symlink is written through: the file it points at gets the text, the link stays.
+    target = Path(os.path.realpath(output))
+    directory = target.parent
+    if not directory.is_dir():
+        raise PyenvError(f"cannot write {output}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PyenvError(f"cannot write {output}: directory {directory} is not writable")
+    try:
+        status = target.stat()
+    except FileNotFoundError:
+        return target
+    except OSError as error:
+        raise PyenvError(f"cannot write {output}: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise PyenvError(f"cannot write {output}: it is a directory")
+    if not stat.S_ISREG(status.st_mode):
+        raise PyenvError(
+            f"cannot write {output}: it is not a regular file",
+            hint="give a file name, or -o - for standard output",
+        )
+    if dockerfile != "-" and _same_file(dockerfile, target):
+        raise PyenvError(
+            f"refusing to write {output} over the Dockerfile it renders ({dockerfile})",
+            hint="write the rendered file next to it, e.g. -o Dockerfile.rendered",
+        )
+    if not os.access(target, os.W_OK):
+        raise PyenvError(f"cannot write {output}: permission denied")
+    return target
+
+
+def _same_file(one: str, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _write_atomically(path: Path, text: str, shown: str) -> None:
+    """Replace `path` only once all of `text` is on disk next to it.
+
+    A new file gets the mode a shell redirection would give it (0666 less the umask);
+    a file that is replaced keeps its mode.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise PyenvError(f"cannot write {shown}: {error.strerror or error}") from None

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import defaults
 from .buildargs import UnsafeValue, UnsetVariable, split_words
 from .errors import PyenvError, SourceRange
 
+# ASCII digits only (\d would take any Unicode digit), no leading zeros (no image or
+# tarball is named 3.08); every pattern is used with fullmatch.
+_NUMBER = r"(?:0|[1-9][0-9]*)"
 _VERSION = re.compile(
-    r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+)(?P<pre>(?:a|b|rc)\d+)?)?$"
+    rf"(?P<major>{_NUMBER})\.(?P<minor>{_NUMBER})"
+    rf"(?:\.(?P<patch>{_NUMBER})(?P<pre>(?:a|b|rc)[1-9][0-9]*)?)?"
 )
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
-_ABSOLUTE_PATH = re.compile(r"^(/[A-Za-z0-9._+@-]+)+$")
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+_ABSOLUTE_PATH = re.compile(r"(/[A-Za-z0-9._+@-]+)+")
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+#: Linux's limits on one file name and on a path (NAME_MAX, PATH_MAX less its NUL).
+_NAME_MAX, _PATH_MAX = 255, 4095
+#: The oldest CPython a PYENV line may ask for: astro-provider-venv's users run 3.8.
+OLDEST_MINOR = 8
 # COPY would treat these as patterns or variables, so a requirements path cannot hold them.
 _PATH_SPECIALS = re.compile(r"[*?\[\]$\\]")
 
@@ -113,7 +121,7 @@ def parse_pyenv(
     version, name = words[0], words[1]
     requirements = _requirements(words[2], fail) if len(words) == 3 else None
     _check_version(version, fail)
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise fail(
             f"invalid venv name {name!r}",
             "use letters, digits, _ and -, start with a letter, digit or _, at most 64 long",
@@ -122,7 +130,7 @@ def parse_pyenv(
     venv_path = _venv_path(venv_path, fail)
     sha256 = flags.get("sha256")
     if sha256 is not None:
-        if not _SHA256.match(sha256):
+        if not _SHA256.fullmatch(sha256):
             raise fail(f"--sha256 needs 64 hexadecimal digits, got {sha256!r}", None)
         if version.count(".") < 2:
             raise fail(f"--sha256 needs an exact version such as {version}.0, got {version}", None)
@@ -148,14 +156,21 @@ def parse_pyenv(
 
 
 def _check_version(version: str, fail) -> None:
-    match = _VERSION.match(version)
+    match = _VERSION.fullmatch(version)
     if not match:
         raise fail(
             f"invalid Python version {version!r}",
-            "give major.minor (3.13, the newest release) or major.minor.patch (3.13.5)",
+            "give major.minor (3.13, the newest release) or major.minor.patch (3.13.5), "
+            "in ASCII digits",
         )
     if match.group("major") != "3":
         raise fail(f"Python {version} is not supported: PYENV builds CPython 3.x", None)
+    if int(match.group("minor")) < OLDEST_MINOR:
+        raise fail(
+            f"Python {version} is older than 3.{OLDEST_MINOR}, the oldest CPython PYENV "
+            f"supports (astro-provider-venv's users run 3.{OLDEST_MINOR})",
+            f"ask for 3.{OLDEST_MINOR} or newer",
+        )
 
 
 def _requirements(path: str, fail) -> str:
@@ -174,13 +189,97 @@ def _requirements(path: str, fail) -> str:
     return normal
 
 
+#: Directories of the system a venv must not be, nor contain: it would replace or hide
+#: them in the image. A venv may live below one (/usr/local/venvs/x, /srv/envs/x).
+SYSTEM_DIRECTORIES = (
+    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+    "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp",
+    "/usr", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib64", "/usr/libexec",
+    "/usr/local", "/usr/local/bin", "/usr/local/include", "/usr/local/lib",
+    "/usr/local/sbin", "/usr/local/share", "/usr/sbin", "/usr/share", "/usr/src",
+    "/var", "/var/cache", "/var/lib", "/var/log", "/var/run", "/var/tmp",
+    # the task user's home: its venvs go below it, never over it
+    posixpath.dirname(defaults.VENV_ROOT),
+)  # fmt: skip
+#: Directories the expansion itself writes or mounts (interpreters, the manifest, helper
+#: state, download and installer caches, helper scratch space): a venv may be none of
+#: them, inside none of them, and contain none of them.
+OWN_DIRECTORIES = (
+    defaults.PYENV_ROOT,
+    posixpath.dirname(defaults.MANIFEST_PATH),
+    defaults.STATE_DIR,
+    "/var/cache/buildkit-pyenv",
+    "/tmp/buildkit-pyenv",
+    "/root/.cache/uv",
+    "/root/.cache/pip",
+)
+
+
 def _venv_path(path: str, fail) -> str:
     normal = posixpath.normpath(path)
-    if not _ABSOLUTE_PATH.match(normal) or normal.startswith("//"):
+    hint = f"put the venv in a directory of its own, such as {defaults.VENV_ROOT}/<venv-name>"
+    if normal in ("/", *SYSTEM_DIRECTORIES):
+        raise fail(f"--path={path} is the system directory {normal}", hint)
+    if not _ABSOLUTE_PATH.fullmatch(normal) or normal.startswith("//"):
         raise fail(
             f"--path={path} must be an absolute directory of letters, digits and ._+@-",
-            None,
+            "for example --path=/home/astro/.venv/<venv-name> (the default)",
         )
-    if normal == defaults.PYENV_ROOT or normal.startswith(defaults.PYENV_ROOT + "/"):
-        raise fail(f"--path={path} is inside {defaults.PYENV_ROOT}, where interpreters live", None)
+    longest = max(normal.split("/"), key=len)
+    if len(longest) > _NAME_MAX or len(normal) + len("/bin/python") > _PATH_MAX:
+        raise fail(
+            f"--path={_clipped(path)} is too long for Linux: at most {_NAME_MAX} characters "
+            f"a part and {_PATH_MAX - len('/bin/python')} in all",
+            hint,
+        )
+    for own in OWN_DIRECTORIES:
+        if _within(normal, own):
+            raise fail(f"--path={path} is inside {own}, which buildkit-pyenv uses", hint)
+        if _within(own, normal):
+            raise fail(f"--path={path} would hold {own}, which buildkit-pyenv uses", hint)
+    for system in SYSTEM_DIRECTORIES:
+        if _within(system, normal):
+            raise fail(f"--path={path} would hold the system directory {system}", hint)
     return normal
+
+
+def _clipped(text: str, keep: int = 60) -> str:
+    """`text`, cut short for a message."""
+    return text if len(text) <= keep else f"{text[:keep]}... ({len(text)} characters)"
+
+
+def _within(path: str, directory: str) -> bool:
+    """Whether `path` is `directory` or below it (both normalised and absolute)."""
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def nested_environment(specs: Iterable[PyenvSpec]) -> tuple[PyenvSpec, PyenvSpec] | None:
+    """Two environments of one stage chain where one venv lies inside the other's
+    (inner, outer), or None. Equal paths are the duplicate check's business."""
+    specs = list(specs)
+    by_path = {spec.venv_path: spec for spec in specs}
+    for inner in specs:
+        parent = posixpath.dirname(inner.venv_path)
+        while parent != "/":
+            outer = by_path.get(parent)
+            if outer is not None:
+                return inner, outer
+            parent = posixpath.dirname(parent)
+    return None
+
+
+def check_not_nested(specs: Iterable[PyenvSpec]) -> None:
+    """The error for a venv inside another environment's venv (in one stage chain)."""
+    found = nested_environment(specs)
+    if found is None:
+        return
+    inner, outer = found
+    later, earlier = (inner, outer) if inner.where.start >= outer.where.start else (outer, inner)
+    relation = "inside" if later is inner else "around"
+    raise PyenvError(
+        f"venv path {later.venv_path!r} is {relation} the venv {earlier.venv_path!r} "
+        f"of {earlier.where}",
+        later.where,
+        later.source,
+        "give each environment a directory of its own, neither inside the other",
+    )

@@ -11,7 +11,8 @@ from typing import Any
 
 from .base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from .defaults import LABEL_PREFIX, MANIFEST_PATH
-from .errors import EngineError
+from .errors import EngineError, PyenvError
+from .runtime import MAX_MANIFEST_BYTES
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,17 @@ def _read_json(container: Any, path: str) -> dict[str, Any] | None:
     except docker.errors.NotFound:
         return None
     with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
-        member = archive.extractfile(archive.getmembers()[0])
-        return json.load(member) if member else None
+        first = archive.getmembers()[0]
+        member = archive.extractfile(first)
+        if member is None:
+            return None
+        if first.size > MAX_MANIFEST_BYTES:
+            raise PyenvError(f"the image's {path} has {first.size} bytes: not a manifest")
+        try:
+            return json.loads(member.read().decode("utf-8"))
+        except (ValueError, RecursionError) as error:
+            what = "is nested too deeply" if isinstance(error, RecursionError) else str(error)
+            raise PyenvError(f"the image's {path} is not a JSON manifest: {what}") from None
 
 
 def _labels(labels: dict[str, str]) -> dict[str, dict[str, str]]:

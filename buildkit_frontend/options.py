@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base_os import BaseOS
+from .context import Ignore, directory_reader
 from .errors import PyenvError
 
 
@@ -26,15 +27,13 @@ class RenderOptions:
     base_os: Callable[[str], BaseOS] | None = None
 
 
-def directory_context(path: Path) -> tuple[Callable[[str], bytes | None], str]:
-    """A `context_file` for a local directory, and its label."""
-    root = path.resolve()
-
-    def read(relative: str) -> bytes | None:
-        target = root / relative
-        return target.read_bytes() if target.is_file() else None
-
-    return read, str(path)
+def directory_context(
+    path: Path, ignore: Ignore | None = None
+) -> tuple[Callable[[str], bytes | None], str]:
+    """A `context_file` for a local directory, seen as a build sees it (`ignore` applied,
+    symlinks resolved inside it), and its label."""
+    label = f"{path}/" if ignore is None else f"{path}/ (after {ignore.name})"
+    return directory_reader(path, ignore), label
 
 
 def parse_build_args(items: list[str], environ: Mapping[str, str]) -> dict[str, str]:

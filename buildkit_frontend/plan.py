@@ -17,7 +17,7 @@ from . import defaults
 from .base_os import BaseOS
 from .buildargs import expand, resolve
 from .builder import builder_root
-from .directive import PyenvSpec, parse_pyenv
+from .directive import PyenvSpec, check_not_nested, parse_pyenv
 from .dockerfile import Instruction, ParsedDockerfile, parse
 from .errors import PyenvError
 from .options import RenderOptions
@@ -391,6 +391,7 @@ def _check_names(
                         + (" (names are compared ignoring case)" if what == "venv name" else ""),
                     )
                 seen[key] = spec
+        check_not_nested(spec for s in chain for _, spec in specs[s.index])
 
 
 def _providers(

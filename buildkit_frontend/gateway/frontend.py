@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import grpc
 
 from ..base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
+from ..context import DOCKERIGNORE, Ignore, read_ignore
 from ..errors import PyenvError
 from ..options import RenderOptions
 from ..plan import Plan, plan_dockerfile
@@ -134,10 +135,12 @@ def _plan(
     wanted = sorted({s.requirements for s in first.environments if s.requirements})
     if not wanted:
         return first
-    present = _context_files(bridge, env, inputs, source, wanted)
-    if present is None:
+    found = _context_files(bridge, env, inputs, source, wanted)
+    if found is None:
         return first
-    options = RenderOptions(build_args, present.get, "the build context", triggers, base_os)
+    present, ignore = found
+    label = "the build context" + (f" (after {ignore.name})" if ignore is not None else "")
+    options = RenderOptions(build_args, present.get, label, triggers, base_os)
     return plan_dockerfile(text, source.filename, options)
 
 
@@ -204,34 +207,35 @@ def _context_files(
     inputs: dict[str, ops_pb2.Definition],
     source: DockerfileSource,
     wanted: list[str],
-) -> dict[str, bytes] | None:
-    """The files of `wanted` the build context holds (after .dockerignore); None when the
-    context cannot be read here."""
+) -> tuple[dict[str, bytes], Ignore | None] | None:
+    """The files of `wanted` the build context holds, and the .dockerignore applied to
+    it; None when the context cannot be read here.
+
+    The ignore file is the one dockerfile.v0 applies (`<Dockerfile>.dockerignore`, else
+    the context's `.dockerignore`), read and matched by `context`, as the CLI does; BuildKit
+    gets the same patterns, so a symlink whose target is excluded is missing here too.
+    """
     local = env.opts.get("contextkey", "context")
+    ignore = None
     if "context" in inputs:
-        ref = bridge.solve_ref(inputs["context"])
+        ref = bridge.solve_ref(inputs["context"])  # dockerfile.v0 applies no ignore file
     elif _REMOTE_CONTEXT.search(env.opts.get(local, "")):
         return None  # BuildKit fetches it later; COPY reports what is missing
     else:
         session = env.opts.get(f"local-sessionid:{local}", env.session_id)
-        ignore = source.dockerignore
-        if ignore is None:
-            found = bridge.solve_ref(llb.local_source(local, session, [".dockerignore"], local))
-            ignore = bridge.read_file(found, ".dockerignore")
-        patterns = _ignore_patterns(ignore or b"")
+        data, name = source.dockerignore, source.filename + DOCKERIGNORE
+        if data is None:
+            found = bridge.solve_ref(llb.local_source(local, session, [DOCKERIGNORE], local))
+            data, name = bridge.read_file(found, DOCKERIGNORE), DOCKERIGNORE
+        if data is not None:
+            ignore = read_ignore(data, name)
+        wanted = [path for path in wanted if ignore is None or not ignore.excludes(path)]
+        if not wanted:
+            return {}, ignore
+        patterns = list(ignore.patterns) if ignore is not None else None
         ref = bridge.solve_ref(llb.local_source(local, session, wanted, local, patterns))
-    found = {path: bridge.read_file(ref, path) for path in wanted}
-    return {path: data for path, data in found.items() if data is not None}
-
-
-def _ignore_patterns(data: bytes) -> list[str]:
-    """The patterns of a .dockerignore file, for BuildKit to apply."""
-    patterns = []
-    for line in data.decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            patterns.append(line)
-    return patterns
+    found_files = {path: bridge.read_file(ref, path) for path in wanted}
+    return {path: data for path, data in found_files.items() if data is not None}, ignore
 
 
 def _decode(data: bytes, filename: str) -> str:

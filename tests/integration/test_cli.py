@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -178,3 +182,164 @@ def test_non_utf8_dockerfile(project):
 def test_help_and_version():
     assert "render" in run("--help").stdout
     assert run("--version").stdout.startswith("buildkit-pyenv, version ")
+
+
+def test_output_dash_is_standard_output(project):
+    done = run("render", "-o", "-", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run("render", cwd=project).stdout
+    assert not (project / "-").exists()
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("missing/out", "cannot write missing/out: directory {p}/missing does not exist"),
+        (".", "cannot write .: it is a directory"),
+        ("sub", "cannot write sub: it is a directory"),
+        ("fifo", "cannot write fifo: it is not a regular file"),
+        ("/dev/null", "cannot write /dev/null: it is not a regular file"),
+        ("/proc/buildkit-pyenv-rendered", "cannot write /proc/buildkit-pyenv-rendered: "),
+        ("Dockerfile", "refusing to write Dockerfile over the Dockerfile it renders"),
+        ("link-to-dockerfile", "refusing to write link-to-dockerfile over the Dockerfile"),
+    ],
+)
+def test_output_errors_are_clear(project, output, message):
+    (project / "sub").mkdir()
+    os.mkfifo(project / "fifo")
+    (project / "link-to-dockerfile").symlink_to("Dockerfile")
+    before = (project / "Dockerfile").read_bytes()
+    done = run("render", "-o", output, cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    assert f"\nerror: {message.format(p=project)}" in "\n" + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (project / "Dockerfile").read_bytes() == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []
+
+
+def test_output_gets_normal_permissions(project):
+    out = project / "out.Dockerfile"
+    done = subprocess.run(
+        ["sh", "-c", 'umask 022 && exec "$@"', "sh", *CLI, "render", *RELEASE, "-o", str(out)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    done = subprocess.run(
+        ["sh", "-c", 'umask 077 && exec "$@"', "sh", *CLI, "render", *RELEASE, "-o", "new"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert stat.S_IMODE((project / "new").stat().st_mode) == 0o600
+    out.chmod(0o640)  # a file that is replaced keeps its mode
+    assert run("render", "-o", str(out), cwd=project).returncode == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_output_symlink_is_written_through(project):
+    (project / "rendered").mkdir()
+    (project / "out").symlink_to("rendered/Dockerfile.real")
+    done = run("render", "-o", "out", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / "out").is_symlink()
+    assert (project / "rendered" / "Dockerfile.real").read_text() == run(
+        "render", cwd=project
+    ).stdout
+
+
+def test_a_symlink_out_of_the_context_is_not_in_it(project):
+    (project / "requirements.txt").unlink()
+    (project / "requirements.txt").symlink_to("/etc/passwd")
+    done = run("render", cwd=project)
+    assert done.returncode == 1
+    assert "Dockerfile:3: requirements file 'requirements.txt' is not in the build context" in (
+        done.stderr
+    )
+    outside = hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest()
+    assert outside not in done.stdout + done.stderr
+    # Inside the context, the link is followed as BuildKit follows it.
+    (project / "requirements.txt").unlink()
+    (project / "reqs").mkdir()
+    (project / "reqs" / "real.txt").write_text("six\n")
+    (project / "requirements.txt").symlink_to("reqs/real.txt")
+    done = run("render", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert hashlib.sha256(b"six\n").hexdigest() in done.stdout
+
+
+def test_dockerignore_is_applied(project):
+    (project / ".dockerignore").write_text("*.txt\n")
+    done = run("check", cwd=project)
+    assert done.returncode == 1
+    assert (
+        "Dockerfile:3: requirements file 'requirements.txt' is not in the build context "
+        "./ (after .dockerignore)"
+    ) in done.stderr
+    (project / ".dockerignore").write_text("*.txt\n!requirements.txt\n")
+    assert run("check", cwd=project).returncode == 0
+
+
+def test_the_dockerfiles_own_dockerignore_replaces_the_contexts(project):
+    (project / "build").mkdir()
+    dockerfile = project / "build" / "app.Dockerfile"
+    dockerfile.write_text((project / "Dockerfile").read_text())
+    (project / ".dockerignore").write_text("requirements.txt\n")
+    args = ("check", str(dockerfile), "--context", str(project))
+    assert "after" in run(*args).stderr and run(*args).returncode == 1
+    (project / "build" / "app.Dockerfile.dockerignore").write_text("build\n")
+    assert run(*args).returncode == 0
+    (project / "build" / "app.Dockerfile.dockerignore").write_text("requirements.*\n")
+    done = run(*args)
+    assert done.returncode == 1
+    assert f"(after {dockerfile}.dockerignore)" in done.stderr
+
+
+def test_an_invalid_dockerignore_pattern_is_an_error(project):
+    (project / ".dockerignore").write_text("[\n")
+    done = run("check", cwd=project)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "error: .dockerignore: Invalid ignore pattern '['" in done.stderr
+
+
+def fake_docker(tmp_path: Path) -> dict[str, str]:
+    """A `docker` on PATH that records its arguments, the -f file and its ignore file."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "docker-call.json"
+    script = bin_dir / "docker"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "args = sys.argv[1:]\n"
+        "f = args[args.index('-f') + 1]\n"
+        "text = sys.stdin.read() if f == '-' else open(f).read()\n"
+        "ignore = f + '.dockerignore'\n"
+        "ignored = open(ignore).read() if os.path.exists(ignore) else None\n"
+        "call = {'args': args, 'text': text, 'ignore': ignored}\n"
+        f"json.dump(call, open({str(record)!r}, 'w'))\n"
+    )
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
+def test_build_passes_the_dockerfiles_own_dockerignore_on(project, tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("docker")
+    env = fake_docker(scratch)
+    (project / "app.Dockerfile").write_text((project / "Dockerfile").read_text())
+    (project / "app.Dockerfile.dockerignore").write_text("secret\n")
+    done = run("build", "-f", str(project / "app.Dockerfile"), *RELEASE, str(project), env=env)
+    assert done.returncode == 0, done.stderr
+    call = json.loads((scratch / "docker-call.json").read_text())
+    assert call["ignore"] == "secret\n"
+    assert "ENV ASTRO_PYENV_tools=" in call["text"]
+    assert call["args"][-1] == str(project)
+    # Without one, the rendered file goes through standard input as before.
+    (project / "app.Dockerfile.dockerignore").unlink()
+    again = run("build", "-f", str(project / "app.Dockerfile"), *RELEASE, str(project), env=env)
+    assert again.returncode == 0, again.stderr
+    call = json.loads((scratch / "docker-call.json").read_text())
+    assert call["args"][:5] == ["buildx", "build", "-f", "-", "--build-arg"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildkit_frontend.directive import parse_pyenv
+from buildkit_frontend.directive import check_not_nested, parse_pyenv
 from buildkit_frontend.errors import PyenvError, SourceRange
 
 WHERE = SourceRange("Dockerfile", 3, 3)
@@ -120,3 +120,104 @@ def test_unset_build_arg_names_the_fix():
 
 def test_build_arg_with_spaces_is_refused():
     assert "not a single word" in error_of("$PY tools", PY="3.13 evil")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/", "is the system directory /"),
+        ("/usr", "is the system directory /usr"),
+        ("/usr/local", "is the system directory /usr/local"),
+        ("/etc", "is the system directory /etc"),
+        ("/bin", "is the system directory /bin"),
+        ("/home/astro", "is the system directory /home/astro"),
+        ("/home/astro/", "is the system directory /home/astro"),
+        ("/root", "is the system directory /root"),
+        ("/var/lib/", "is the system directory /var/lib"),
+        ("/opt", "is the system directory /opt"),
+        ("/usr/local/lib/..", "is the system directory /usr/local"),
+        ("/home/astro/.venv/../../..", "is the system directory /"),
+        ("/opt/pyenv", "is inside /opt/pyenv, which buildkit-pyenv uses"),
+        ("/opt/pyenv/versions/x", "is inside /opt/pyenv"),
+        ("/etc/buildkit-pyenv", "is inside /etc/buildkit-pyenv"),
+        ("/var/lib/buildkit-pyenv/export", "is inside /var/lib/buildkit-pyenv"),
+        ("/var/cache/buildkit-pyenv", "is inside /var/cache/buildkit-pyenv"),
+        ("/tmp/buildkit-pyenv/x", "is inside /tmp/buildkit-pyenv"),
+        ("/root/.cache", "would hold /root/.cache/uv"),
+        ("/root/.cache/uv/venv", "is inside /root/.cache/uv"),
+    ],
+)
+def test_path_may_not_be_or_hold_a_system_or_own_directory(path, message):
+    text = error_of(f"--path={path} 3.13 a")
+    assert f"--path={path} {message}" in text
+    assert "hint: put the venv in a directory of its own" in text
+
+
+@pytest.mark.parametrize(
+    "path", ["/usr/local/venvs/a", "/srv/envs/a", "/home/astro/.venv", "/opt/venvs/a", "/data"]
+)
+def test_path_below_a_system_directory_is_fine(path):
+    assert pyenv(f"--path={path} 3.13 a").venv_path == path
+
+
+def specs_at(*paths: str):
+    return [
+        parse_pyenv(
+            f"--path={path} 3.13 e{line}",
+            SourceRange("Dockerfile", line, line),
+            f"PYENV --path={path} 3.13 e{line}\n",
+            {},
+        )
+        for line, path in enumerate(paths, start=2)
+    ]
+
+
+def test_a_venv_inside_another_is_refused_at_the_later_line():
+    with pytest.raises(PyenvError) as raised:
+        check_not_nested(specs_at("/envs/a", "/envs/a-b", "/envs/a/inner"))
+    text = str(raised.value)
+    assert text.startswith(
+        "Dockerfile:4: venv path '/envs/a/inner' is inside the venv '/envs/a' of Dockerfile:2"
+    )
+    with pytest.raises(PyenvError) as raised:
+        check_not_nested(specs_at("/envs/a/inner", "/envs/a"))
+    assert str(raised.value).startswith(
+        "Dockerfile:3: venv path '/envs/a' is around the venv '/envs/a/inner' of Dockerfile:2"
+    )
+
+
+def test_sibling_venvs_are_not_nested():
+    check_not_nested(specs_at("/envs/a", "/envs/a-b", "/envs/ab", "/envs/b/a"))
+    check_not_nested(specs_at())
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("3.\u0661\u0663 a", "invalid Python version '3.\u0661\u0663'"),  # Arabic-Indic digits
+        ("\uff13.13 a", "invalid Python version"),  # a fullwidth 3
+        ("3.08 a", "invalid Python version '3.08'"),
+        ("3.13.5rc0 a", "invalid Python version"),
+        ("3.7 old", "Python 3.7 is older than 3.8, the oldest CPython PYENV supports"),
+        ("3.6.15 old", "Python 3.6.15 is older than 3.8"),
+        ("3.0 old", "Python 3.0 is older than 3.8"),
+    ],
+)
+def test_unknown_version_hygiene(version, message):
+    text = error_of(version)
+    assert message in text
+    assert "Dockerfile:3: " in text
+
+
+def test_oldest_supported_version_is_accepted():
+    assert pyenv("3.8 snowpark").version == "3.8"
+    assert pyenv("3.8.20 snowpark").version == "3.8.20"
+
+
+def test_path_within_linux_limits():
+    assert pyenv(f"--path=/{'a' * 255}/b 3.13 a").venv_path == f"/{'a' * 255}/b"
+    text = error_of(f"--path=/{'a' * 256} 3.13 a")
+    assert "is too long for Linux: at most 255 characters a part and 4084 in all" in text
+    assert "(257 characters)" in text  # the message shows it cut short
+    deep = "/ab" * 1400
+    assert "too long for Linux" in error_of(f"--path={deep} 3.13 a")

@@ -119,3 +119,139 @@ def test_importable_with_the_standard_library_alone(module):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def raw_manifest(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "manifest.json"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[]", "is a list, not a JSON object"),
+        ('"x"', "is a string, not a JSON object"),
+        ('{"environments": {"a": 1}}', "has 'environments': an object, not a list"),
+        ('{"environments": 7}', "has 'environments': a number, not a list"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"environments": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        ("\xff", "not valid JSON"),
+        ("", "not valid JSON"),
+    ],
+)
+def test_a_malformed_manifest_is_named_and_variables_keep_working(tmp_path, text, message):
+    path = raw_manifest(tmp_path, text)
+    tools = interpreter(tmp_path, "tools")
+    found = runtime.inventory(path, {"ASTRO_PYENV_tools": tools})
+    assert list(found.environments) == ["tools"]
+    assert len(found.manifest_problems) == 1
+    assert path in found.manifest_problems[0] and message in found.manifest_problems[0]
+    assert runtime.python_path("tools", path, {"ASTRO_PYENV_tools": tools}) == tools
+    with pytest.raises(BrokenEnvironment, match=message):
+        runtime.environments(path, {})
+    with pytest.raises(EnvironmentNotFound) as raised:
+        runtime.python_path("other", path, {})
+    assert path in str(raised.value)
+
+
+def test_a_fifo_manifest_is_refused_without_blocking(tmp_path):
+    path = tmp_path / "manifest.json"
+    os.mkfifo(path)
+    found = runtime.inventory(str(path), {})
+    assert found.manifest_problems == (
+        f"cannot read the PYENV manifest {path}: it is not a regular file",
+    )
+
+
+def test_a_huge_manifest_is_refused(tmp_path):
+    path = tmp_path / "manifest.json"
+    with path.open("wb") as handle:
+        handle.truncate(runtime.MAX_MANIFEST_BYTES + 1)  # sparse: no disk used
+    (problem,) = runtime.inventory(str(path), {}).manifest_problems
+    assert "more than a manifest may have" in problem
+
+
+def test_a_directory_manifest_is_an_error_not_a_traceback(tmp_path):
+    (problem,) = runtime.inventory(str(tmp_path), {}).manifest_problems
+    assert problem.startswith(f"cannot read the PYENV manifest {tmp_path}: ")
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"name": "bad", "interpreter": 1}, "has 'interpreter': 1, not an absolute path"),
+        ({"name": "bad"}, "has 'interpreter': null, not an absolute path"),
+        ({"name": "bad", "interpreter": "rel/python"}, "not an absolute path"),
+        ({"name": "bad", "interpreter": "/x\u0000y"}, "not an absolute path"),
+        ({"name": "bad", "interpreter": "/x", "python": 3.13}, "has 'python': 3.13, not a string"),
+        ({"name": "bad", "interpreter": "/x", "packages": ["six"]}, "has 'packages': a list"),
+        ({"name": "bad", "interpreter": "/x", "packages": {"six": 1}}, "has 'packages'"),
+    ],
+)
+def test_a_bad_record_breaks_only_its_environment(tmp_path, record, message):
+    good = interpreter(tmp_path, "good")
+    path = manifest(tmp_path, {"name": "good", "interpreter": good}, record)
+    found = runtime.inventory(path, {})
+    assert found.environments["good"].problem is None
+    assert message in found.environments["bad"].problem
+    assert found.manifest_problems == (
+        f"the PYENV manifest {path}: environment #2 ('bad') " + found.environments["bad"].problem,
+    )
+    assert runtime.python_path("good", path, {}) == good
+    with pytest.raises(BrokenEnvironment) as raised:
+        runtime.python_path("bad", path, {})
+    assert f"its record in the manifest {path} has " in str(raised.value)
+    assert message in str(raised.value)
+    # A variable for it is enough: the task uses the variable's path.
+    assert runtime.python_path("bad", path, {"ASTRO_PYENV_bad": good}) == good
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (["a"], "environment #2 is a list, not an object"),
+        ({"interpreter": "/x"}, "environment #2 has 'name': null, not a name"),
+        ({"name": 5, "interpreter": "/x"}, "environment #2 has 'name': 5, not a name"),
+        ({"name": "", "interpreter": "/x"}, "environment #2 has 'name': \"\", not a name"),
+    ],
+)
+def test_a_record_without_a_name_is_reported(tmp_path, record, message):
+    good = interpreter(tmp_path, "good")
+    path = manifest(tmp_path, {"name": "good", "interpreter": good}, record)
+    found = runtime.inventory(path, {})
+    assert list(found.environments) == ["good"]
+    assert found.manifest_problems == (f"the PYENV manifest {path}: {message}",)
+    assert runtime.python_path("good", path, {}) == good
+
+
+def test_an_interpreter_that_is_a_number_is_never_a_file_descriptor(tmp_path):
+    path = manifest(tmp_path, {"name": "one", "interpreter": 1})
+    assert "not an absolute path" in runtime.inventory(path, {}).environments["one"].problem
+
+
+def test_an_empty_variable_is_not_set(tmp_path):
+    tools = interpreter(tmp_path, "tools")
+    path = manifest(tmp_path, {"name": "tools", "interpreter": tools})
+    found = runtime.inventory(path, {"ASTRO_PYENV_tools": "", "ASTRO_PYENV_empty": ""})
+    assert list(found.environments) == ["tools"]
+    assert found.environments["tools"].interpreter == tools
+    assert not found.environments["tools"].in_environment
+
+
+def test_a_name_that_differs_in_case_gets_a_did_you_mean(tmp_path):
+    env = {"ASTRO_PYENV_ETL": interpreter(tmp_path, "etl"), "ASTRO_PYENV_zzz": "/x"}
+    with pytest.raises(EnvironmentNotFound, match="Did you mean 'ETL'\\?"):
+        runtime.python_path("etl", str(tmp_path / "none.json"), env)
+
+
+def test_manifest_records_checks_the_data_of_any_manifest():
+    entries, problems = runtime.manifest_records(
+        {"environments": [{"name": "a", "interpreter": "/a/bin/python"}, 3]}, "M"
+    )
+    assert [e.name for e in entries] == ["a"]
+    assert problems == ["the PYENV manifest M: environment #2 is a number, not an object"]
+    assert runtime.manifest_records([], "M") == (
+        [],
+        ["the PYENV manifest M is a list, not a JSON object"],
+    )
