@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 FRONTEND_IMAGE ?= buildkit-pyenv/frontend:dev
-FRONTEND_BASE_IMAGE ?= python:3.12-slim
+# Pinned by digest, as images/frontend/Dockerfile's default (tests/unit/test_packaging.py).
+FRONTEND_BASE_IMAGE ?= python:3.12-slim@sha256:229a2c5bfa27522db7815ea81f9bed70af17ccb9de9fc7ad142b1877b5830d36
 PROTOS := $(wildcard buildkit_frontend/gateway/protos/*.proto)
 
 .PHONY: test unit lint example bed golden bench frontend-image protos clean

@@ -7,10 +7,12 @@ is resolved when the DAG is parsed: a typo fails the parse with the names that e
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
 from ..runtime import environment
+from .compat import same_airflow_release
 
 try:  # Airflow 3, and Airflow 2 with a recent standard provider
     from airflow.providers.standard.decorators.external_python import (
@@ -32,6 +34,36 @@ class PyenvDecoratedOperator(_ExternalDecoratedOperator):
     `@task.venv(...)` from the source it runs in the environment."""
 
     custom_operator_name = "@task.venv"
+
+    def _get_airflow_version_from_target_env(self) -> str | None:
+        """The environment's Airflow version when it is the release Airflow runs, so that
+        the task gets the Airflow context; None (with a warning when Airflow is expected)
+        otherwise. Unlike Airflow's own check, Astro Runtime's `2.10.3+astro.1` and an
+        environment's `2.10.3` from PyPI count as the same release, as
+        astro-provider-venv's decorator had it."""
+        from airflow import __version__ as airflow_version
+
+        try:
+            target = subprocess.check_output(
+                [self.python, "-c", _TARGET_AIRFLOW_VERSION], text=True, stderr=subprocess.PIPE
+            ).strip()
+        except (OSError, subprocess.CalledProcessError) as error:
+            problem = f"no Airflow in {self.python} ({_reason(error)})"
+        else:
+            if same_airflow_release(airflow_version, target):
+                return target
+            problem = (
+                f"{self.python} has Airflow {target}, a different release from the "
+                f"Airflow running the task ({airflow_version})"
+            )
+        if self.expect_airflow:
+            self.log.warning(
+                "%s: Airflow context keys will not be available. Install Airflow %s in the "
+                "environment to access them, or pass expect_airflow=False.",
+                problem,
+                airflow_version.split("+")[0],
+            )
+        return None
 
 
 def venv_task(
@@ -63,3 +95,13 @@ def venv_task(
         decorated_operator_class=PyenvDecoratedOperator,
         **kwargs,
     )
+
+
+# Read from the environment's metadata, fast and without importing Airflow there.
+_TARGET_AIRFLOW_VERSION = "from importlib.metadata import version; print(version('apache-airflow'))"
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, subprocess.CalledProcessError) and error.stderr:
+        return error.stderr.strip().splitlines()[-1]
+    return str(error)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import tomllib
 from packaging.requirements import Requirement
+
+from buildkit_frontend import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOS = ROOT / "buildkit_frontend" / "gateway" / "protos"
@@ -58,3 +61,25 @@ def test_generated_code_matches_the_protos(tmp_path):
         assert path.read_text() == (PROTOS / path.name).read_text(), (
             f"run `make protos` ({path.name})"
         )
+
+
+def test_frontend_base_image_is_pinned_by_digest_in_one_value():
+    dockerfile = (ROOT / "images/frontend/Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    default = re.search(r"^ARG FRONTEND_BASE_IMAGE=(\S+)$", dockerfile, re.MULTILINE)
+    make_default = re.search(r"^FRONTEND_BASE_IMAGE \?= (\S+)$", makefile, re.MULTILINE)
+    assert default and make_default
+    assert default.group(1) == make_default.group(1)
+    assert re.fullmatch(r"python:3\.12-slim@sha256:[0-9a-f]{64}", default.group(1))
+
+
+def test_runtime_distribution_matches_the_main_one():
+    main = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = tomllib.loads((ROOT / "packaging/runtime/pyproject.toml").read_text())["project"]
+    assert runtime["version"] == main["version"] == __version__
+    assert runtime["dependencies"] == []
+    assert runtime["license"] == main["license"]
+    assert (ROOT / "packaging/runtime/LICENSE").read_text() == (ROOT / "LICENSE").read_text()
+    provider = "apache_airflow_provider"
+    assert main["entry-points"][provider]["provider_info"].endswith(":get_provider_info")
+    assert runtime["entry-points"][provider]["provider_info"].endswith(":get_runtime_provider_info")
