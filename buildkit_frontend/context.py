@@ -158,6 +158,23 @@ def directory_reader(root: Path, ignore: Ignore | None) -> Callable[[str], bytes
     return read
 
 
+def directory_checker(root: Path, ignore: Ignore | None) -> Callable[[str], bool]:
+    """Whether a context-relative path is a directory a build can see (not excluded by
+    `ignore`, symlinks followed inside the context as for `directory_reader`)."""
+    root = root.resolve()
+
+    def is_directory(relative: str) -> bool:
+        found = resolve(root, posixpath.normpath(relative))
+        if found is None:
+            return False
+        final, links = found
+        if ignore is not None and any(ignore.excludes(p) for p in (*links, final) if p):
+            return False
+        return (root / final).is_dir() and not (root / final).is_symlink()
+
+    return is_directory
+
+
 def local_ignore(context: Path, dockerfile: Path | None) -> Ignore | None:
     """The `.dockerignore` a build of `dockerfile` (None: from standard input) in the
     directory `context` applies: `<Dockerfile>.dockerignore` next to the Dockerfile,

@@ -37,10 +37,21 @@ FLAGS = {
     "provider": "where the interpreter comes from: image or source",
     "installer": "what installs the requirements: uv or pip",
     "seed": "also install pip into the venv (uv venvs have none otherwise)",
+    "index-url": "the package index to install from (no credentials: use a secret)",
+    "extra-index-url": "one more package index (no credentials: use a secret)",
+    "trusted-host": "a host whose index may be plain HTTP or an untrusted certificate",
+    "apt": "Debian packages the install needs to build (comma-separated, e.g. libpq-dev)",
+    "apt-file": "a context file listing such packages (an Astro project's packages.txt)",
 }
 #: Flags that may stand alone, meaning "on".
 _SWITCHES = {"seed"}
 _CHOICES = {"provider": defaults.PROVIDERS, "installer": defaults.INSTALLERS}
+#: PEP 751's lock file names: pylock.toml, pylock.<name>.toml.
+_PYLOCK = re.compile(r"pylock(\.[^./]+)?\.toml")
+#: A Debian package name (Debian policy 5.6.7: lower case, digits, + - .; two or more).
+DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
+_INDEX_URL = re.compile(r"(https?|file)://[^\s'\"\\$`]+")
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,11 @@ class PyenvSpec:
     provider: str | None = None  # None: the build's default (PYENV_PYTHON_PROVIDER)
     installer: str | None = None  # None: the build's default (PYENV_INSTALLER)
     seed: bool = False
+    index_url: str | None = None  # --index-url
+    extra_index_url: str | None = None  # --extra-index-url
+    trusted_host: str | None = None  # --trusted-host
+    apt: tuple[str, ...] = ()  # --apt: Debian packages the build needs
+    apt_file: str | None = None  # --apt-file: a context file listing more
 
     @property
     def variable(self) -> str:
@@ -67,6 +83,15 @@ class PyenvSpec:
     def python(self) -> str:
         """Absolute path of the venv's interpreter in the image."""
         return f"{self.venv_path}/bin/python"
+
+    @property
+    def lock(self) -> str | None:
+        """ "uv.lock" (a uv project), "pylock" (a PEP 751 pylock.toml), or None for a
+        requirements file, by the file's name."""
+        name = posixpath.basename(self.requirements or "")
+        if name == "uv.lock":
+            return "uv.lock"
+        return "pylock" if _PYLOCK.fullmatch(name) else None
 
     @property
     def minor(self) -> str:
@@ -141,6 +166,16 @@ def parse_pyenv(
                 "drop --provider=image (a line with --sha256 builds from source)",
             )
     provider = flags.get("provider") or ("source" if sha256 else None)
+    for key in ("index-url", "extra-index-url"):
+        if key in flags:
+            _check_index_url(key, flags[key], fail)
+    host = flags.get("trusted-host")
+    if host is not None and not _HOST.fullmatch(host):
+        raise fail(f"--trusted-host={host} is not a host name (with an optional :port)", None)
+    apt = tuple(_apt_packages(flags["apt"], fail)) if "apt" in flags else ()
+    apt_file = flags.get("apt-file")
+    if apt_file is not None:
+        apt_file = _context_file(apt_file, "--apt-file", fail)
     return PyenvSpec(
         version,
         name,
@@ -152,7 +187,39 @@ def parse_pyenv(
         provider,
         flags.get("installer"),
         flags.get("seed") == "true",
+        flags.get("index-url"),
+        flags.get("extra-index-url"),
+        host,
+        apt,
+        apt_file,
     )
+
+
+def _apt_packages(value: str, fail) -> list[str]:
+    names = [name for name in value.split(",") if name]
+    for name in names:
+        if not DEBIAN_PACKAGE.fullmatch(name):
+            raise fail(
+                f"--apt: {name!r} is not a Debian package name",
+                "give package names separated by commas, e.g. --apt=libpq-dev,unixodbc-dev",
+            )
+    if not names:
+        raise fail("--apt needs at least one Debian package name", None)
+    return names
+
+
+def _check_index_url(key: str, url: str, fail) -> None:
+    """An index URL for the PYENV line: http(s) or file, and never with credentials."""
+    if not _INDEX_URL.fullmatch(url):
+        raise fail(f"--{key}={url} is not an http(s):// or file:// URL", None)
+    if "@" in url.split("://", 1)[1].split("/", 1)[0]:
+        raise fail(
+            f"--{key} holds credentials, which would be written into the Dockerfile and the "
+            "build's history",
+            "give the URL without them and pass them as a BuildKit secret: "
+            "--secret id=netrc,src=$HOME/.netrc (or id=index-url with the whole URL; "
+            "README: Private package indexes)",
+        )
 
 
 def _check_version(version: str, fail) -> None:
@@ -174,18 +241,23 @@ def _check_version(version: str, fail) -> None:
 
 
 def _requirements(path: str, fail) -> str:
+    return _context_file(path, "requirements file", fail)
+
+
+def _context_file(path: str, what: str, fail) -> str:
+    """A context-relative file path, normalised, or the error saying what is wrong."""
     if path.startswith("/"):
         raise fail(
-            f"requirements file {path!r} must be a path inside the build context",
+            f"{what} {path!r} must be a path inside the build context",
             "give it relative to the context, as COPY does",
         )
     if _PATH_SPECIALS.search(path):
-        raise fail(f"requirements file {path!r} holds a wildcard, $ or backslash", None)
+        raise fail(f"{what} {path!r} holds a wildcard, $ or backslash", None)
     normal = posixpath.normpath(path)
     if normal == ".." or normal.startswith("../"):
-        raise fail(f"requirements file {path!r} leaves the build context", None)
+        raise fail(f"{what} {path!r} leaves the build context", None)
     if normal == ".":
-        raise fail(f"requirements file {path!r} is a directory", None)
+        raise fail(f"{what} {path!r} is a directory", None)
     return normal
 
 
@@ -273,10 +345,14 @@ def check_not_nested(specs: Iterable[PyenvSpec]) -> None:
     found = nested_environment(specs)
     if found is None:
         return
-    inner, outer = found
+    raise nested_error(*found)
+
+
+def nested_error(inner: PyenvSpec, outer: PyenvSpec) -> PyenvError:
+    """The error for the venv of `inner` inside that of `outer`, at the later line."""
     later, earlier = (inner, outer) if inner.where.start >= outer.where.start else (outer, inner)
     relation = "inside" if later is inner else "around"
-    raise PyenvError(
+    return PyenvError(
         f"venv path {later.venv_path!r} is {relation} the venv {earlier.venv_path!r} "
         f"of {earlier.where}",
         later.where,

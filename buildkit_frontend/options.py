@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base_os import BaseOS
-from .context import Ignore, directory_reader
+from .context import Ignore, directory_checker, directory_reader
 from .errors import PyenvError
 
 
@@ -25,6 +25,9 @@ class RenderOptions:
     image_triggers: Callable[[str], list[str] | None] | None = None
     #: The OS of an image (its Debian release); None when nothing can be looked up.
     base_os: Callable[[str], BaseOS] | None = None
+    #: Whether a context-relative path is a directory the build sees (local projects a
+    #: requirements file names); None when it cannot be asked.
+    context_dir: Callable[[str], bool] | None = None
 
 
 def directory_context(
@@ -34,6 +37,11 @@ def directory_context(
     symlinks resolved inside it), and its label."""
     label = f"{path}/" if ignore is None else f"{path}/ (after {ignore.name})"
     return directory_reader(path, ignore), label
+
+
+def directory_dirs(path: Path, ignore: Ignore | None = None) -> Callable[[str], bool]:
+    """A `context_dir` for a local directory, seen as a build sees it."""
+    return directory_checker(path, ignore)
 
 
 def parse_build_args(items: list[str], environ: Mapping[str, str]) -> dict[str, str]:

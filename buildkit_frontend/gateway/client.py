@@ -80,6 +80,18 @@ class Bridge:
                 return None
             raise
 
+    def is_directory(self, ref: str, path: str) -> bool:
+        """Whether `path` of a solved reference is a directory (ReadFile refuses one)."""
+        try:
+            self.stub.ReadFile(
+                gateway_pb2.ReadFileRequest(
+                    Ref=ref, FilePath=path, Range=gateway_pb2.FileRange(Offset=0, Length=1)
+                )
+            )
+        except grpc.RpcError as error:
+            return "is a directory" in (error.details() or "")
+        return False
+
     def forward(
         self,
         frontend: str,

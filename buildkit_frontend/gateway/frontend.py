@@ -126,7 +126,7 @@ def _plan(
     source: DockerfileSource,
     text: str,
 ) -> Plan:
-    """Plan twice: once to learn the requirements files, once knowing which exist."""
+    """Plan twice: once to learn the requirements files, once reading the context."""
     build_args = env.build_args()
     triggers = _image_triggers(bridge, env)
     base_os = _base_os(bridge, env)
@@ -135,12 +135,15 @@ def _plan(
     wanted = sorted({s.requirements for s in first.environments if s.requirements})
     if not wanted:
         return first
-    found = _context_files(bridge, env, inputs, source, wanted)
-    if found is None:
+    reader = ContextReader.open(bridge, env, inputs, source)
+    if reader is None:
         return first
-    present, ignore = found
+    reader.prefetch(wanted)
+    ignore = reader.ignore
     label = "the build context" + (f" (after {ignore.name})" if ignore is not None else "")
-    options = RenderOptions(build_args, present.get, label, triggers, base_os)
+    options = RenderOptions(
+        build_args, reader.file, label, triggers, base_os, context_dir=reader.is_directory
+    )
     return plan_dockerfile(text, source.filename, options)
 
 
@@ -201,41 +204,88 @@ def normalize_reference(image: str) -> str:
     return image
 
 
-def _context_files(
-    bridge: Bridge,
-    env: FrontendEnv,
-    inputs: dict[str, ops_pb2.Definition],
-    source: DockerfileSource,
-    wanted: list[str],
-) -> tuple[dict[str, bytes], Ignore | None] | None:
-    """The files of `wanted` the build context holds, and the .dockerignore applied to
-    it; None when the context cannot be read here.
+class ContextReader:
+    """Files of the build context as COPY will see them, read through BuildKit on demand
+    (requirements files name others, so not all are known at first).
 
     The ignore file is the one dockerfile.v0 applies (`<Dockerfile>.dockerignore`, else
     the context's `.dockerignore`), read and matched by `context`, as the CLI does; BuildKit
     gets the same patterns, so a symlink whose target is excluded is missing here too.
     """
-    local = env.opts.get("contextkey", "context")
-    ignore = None
-    if "context" in inputs:
-        ref = bridge.solve_ref(inputs["context"])  # dockerfile.v0 applies no ignore file
-    elif _REMOTE_CONTEXT.search(env.opts.get(local, "")):
-        return None  # BuildKit fetches it later; COPY reports what is missing
-    else:
+
+    def __init__(
+        self,
+        bridge: Bridge,
+        local: tuple[str, str] | None,
+        ref: str | None,
+        ignore: Ignore | None,
+    ) -> None:
+        self.bridge = bridge
+        self.local = local  # (local name, session) of the client's directory
+        self.ref = ref  # the whole context, when it came as a frontend input
+        self.ignore = ignore
+        self.refs: dict[str, str] = {}  # path → the solved source that holds it
+        self.read: dict[str, bytes | None] = {}
+
+    @classmethod
+    def open(
+        cls,
+        bridge: Bridge,
+        env: FrontendEnv,
+        inputs: dict[str, ops_pb2.Definition],
+        source: DockerfileSource,
+    ) -> ContextReader | None:
+        """A reader of this build's context; None when it cannot be read here."""
+        local = env.opts.get("contextkey", "context")
+        if "context" in inputs:  # dockerfile.v0 applies no ignore file to it
+            return cls(bridge, None, bridge.solve_ref(inputs["context"]), None)
+        if _REMOTE_CONTEXT.search(env.opts.get(local, "")):
+            return None  # BuildKit fetches it later; COPY reports what is missing
         session = env.opts.get(f"local-sessionid:{local}", env.session_id)
         data, name = source.dockerignore, source.filename + DOCKERIGNORE
         if data is None:
             found = bridge.solve_ref(llb.local_source(local, session, [DOCKERIGNORE], local))
             data, name = bridge.read_file(found, DOCKERIGNORE), DOCKERIGNORE
-        if data is not None:
-            ignore = read_ignore(data, name)
-        wanted = [path for path in wanted if ignore is None or not ignore.excludes(path)]
-        if not wanted:
-            return {}, ignore
-        patterns = list(ignore.patterns) if ignore is not None else None
-        ref = bridge.solve_ref(llb.local_source(local, session, wanted, local, patterns))
-    found_files = {path: bridge.read_file(ref, path) for path in wanted}
-    return {path: data for path, data in found_files.items() if data is not None}, ignore
+        ignore = read_ignore(data, name) if data is not None else None
+        return cls(bridge, (local, session), None, ignore)
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Load `paths` from the client in one transfer."""
+        wanted = [p for p in paths if p not in self.refs and not self._excluded(p)]
+        if not wanted or self.local is None:
+            return
+        name, session = self.local
+        patterns = list(self.ignore.patterns) if self.ignore is not None else None
+        ref = self.bridge.solve_ref(llb.local_source(name, session, wanted, name, patterns))
+        self.refs.update(dict.fromkeys(wanted, ref))
+
+    def _excluded(self, path: str) -> bool:
+        return self.ignore is not None and self.ignore.excludes(path)
+
+    def _ref(self, path: str) -> str | None:
+        if self.ref is not None:
+            return self.ref
+        if self._excluded(path):
+            return None
+        self.prefetch([path])
+        return self.refs.get(path)
+
+    def file(self, path: str) -> bytes | None:
+        """The bytes of a context file, or None when the build cannot see it."""
+        if path not in self.read:
+            ref = self._ref(path)
+            try:
+                self.read[path] = None if ref is None else self.bridge.read_file(ref, path)
+            except grpc.RpcError as error:
+                if "is a directory" not in (error.details() or ""):
+                    raise
+                self.read[path] = None  # a directory is no file (is_directory tells)
+        return self.read[path]
+
+    def is_directory(self, path: str) -> bool:
+        """Whether a context path is a directory the build sees."""
+        ref = self._ref(path)
+        return ref is not None and self.bridge.is_directory(ref, path)
 
 
 def _decode(data: bytes, filename: str) -> str:

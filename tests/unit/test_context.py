@@ -198,8 +198,10 @@ def test_cli_and_frontend_see_the_same_files(context, ignore_name, patterns):
     bridge = FakeBridge(context)
     source = frontend.DockerfileSource("Dockerfile", b"", dockerignore, "v")
     env = FrontendEnv({}, "session")
-    present, ignore = frontend._context_files(bridge, env, {}, source, wanted)
-    assert {path: present.get(path) for path in wanted} == seen_by_cli
+    reader = frontend.ContextReader.open(bridge, env, {}, source)
+    reader.prefetch(wanted)
+    ignore = reader.ignore
+    assert {path: reader.file(path) for path in wanted} == seen_by_cli
     assert seen_by_cli["passwd"] is None  # never the machine's /etc/passwd
     # BuildKit gets the same cleaned patterns, so the build copies what was checked.
     if patterns:
@@ -211,6 +213,6 @@ def test_the_frontend_never_hashes_a_file_outside_the_context(context):
     outside = hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest()
     bridge = FakeBridge(context)
     source = frontend.DockerfileSource("Dockerfile", b"", None, "v")
-    present, _ = frontend._context_files(bridge, FrontendEnv({}, "s"), {}, source, ["passwd"])
-    assert present == {}
-    assert outside not in json.dumps({k: v.decode() for k, v in present.items()})
+    reader = frontend.ContextReader.open(bridge, FrontendEnv({}, "s"), {}, source)
+    assert reader.file("passwd") is None
+    assert outside != hashlib.sha256(reader.file("passwd") or b"").hexdigest()

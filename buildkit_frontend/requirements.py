@@ -1,0 +1,257 @@
+"""Requirements files as teams write them: which context files one needs.
+
+A requirements file may name others (`-r`/`--requirement`, `-c`/`--constraint`, nested),
+local projects and archives (`./libs/mypkg`, `-e ./libs/mypkg`, `dist/x-1.0-py3-none-any.whl`,
+`file:./libs/mypkg`, `name @ file:./libs/mypkg`) and find-links directories (`-f ./wheels`).
+`collect` follows them through the build context and returns every context path the install
+reads, so the venv stage can copy each one to the same relative layout and a change to any
+of them rebuilds that environment only.
+
+Paths follow pip's rules: `-r` and `-c` are relative to the file that names them; local
+projects, archives and find-links relative to the working directory, which the install
+sets to the build context's root (as when pip runs in a project's top directory).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Options whose value is another requirements file (relative to the file naming it).
+_INCLUDES = {"-r": "-r", "--requirement": "-r", "-c": "-c", "--constraint": "-c"}
+#: Options whose value may be a local path (relative to the working directory).
+_PATH_OPTIONS = {"-e": "-e", "--editable": "-e", "-f": "-f", "--find-links": "-f"}
+_ARCHIVE = re.compile(r".*\.(whl|zip|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar)$", re.IGNORECASE)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: user:password@ or token@ in a URL (a ${VARIABLE} pip expands is not a literal secret).
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^/\s@]+)@")
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+# COPY would take these as patterns or variables (as for the PYENV line's own file).
+_PATH_SPECIALS = re.compile(r"[*?\[\]$\\]")
+_EXTRAS = re.compile(r"\[[^\]]*\]$")
+SECRETS_HINT = (
+    "pass credentials as a BuildKit secret instead (--secret id=netrc, pip.conf, uv.toml "
+    "or index-url; README: Private package indexes)"
+)
+
+
+@dataclass(frozen=True)
+class ContextPath:
+    """A context path the install reads: a file, or a directory (a local project)."""
+
+    path: str
+    directory: bool = False
+
+
+@dataclass(frozen=True)
+class RequirementsFiles:
+    """What a requirements file needs from the build context, the file itself first,
+    and what is worth a warning (never the secret itself)."""
+
+    paths: tuple[ContextPath, ...]
+    warnings: tuple[str, ...] = ()
+
+
+class RequirementsProblem(Exception):
+    """A reference the build cannot satisfy; the message names the file and its line."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class _Reference:
+    kind: str  # "-r", "-c" (files), "path" (a file or directory), "-e", "-f"
+    value: str
+    line: int
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, text) of each line pip reads: continuations joined,
+    comments dropped, blank lines skipped."""
+    found: list[tuple[int, str]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = number
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            continue
+        line = _COMMENT.sub("", pending + raw).strip()
+        pending = ""
+        if line:
+            found.append((start, line))
+    if pending and _COMMENT.sub("", pending).strip():
+        found.append((start, _COMMENT.sub("", pending).strip()))
+    return found
+
+
+def references(text: str) -> list[_Reference]:
+    """The files and local paths one requirements file names, in order."""
+    found: list[_Reference] = []
+    for number, line in logical_lines(text):
+        if line.startswith("-"):
+            found.extend(_option_references(line, number))
+            continue
+        spec = line.split(" --", 1)[0].split(";", 1)[0].strip()
+        path = _local_path(spec)
+        if path is not None:
+            found.append(_Reference("path", path, number))
+    return found
+
+
+def _option_references(line: str, number: int) -> list[_Reference]:
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = line.split()
+    found = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        name, equals, value = word.partition("=")
+        kind = _INCLUDES.get(name) or _PATH_OPTIONS.get(name)
+        if kind is None and len(word) > 2 and word[:2] in ("-r", "-c", "-e", "-f"):
+            kind, value, equals = word[:2], word[2:], "="  # -rfile, as pip takes it
+        if kind is not None:
+            if not equals and index + 1 < len(words):
+                index += 1
+                value = words[index]
+            if kind in ("-r", "-c"):
+                found.append(_Reference(kind, value, number))
+            else:
+                path = _local_path(value)
+                if path is not None:
+                    found.append(_Reference(kind, path, number))
+        index += 1
+    return found
+
+
+def _local_path(spec: str) -> str | None:
+    """The path a requirement or option value names, or None for a name or remote URL."""
+    if "@" in spec and not _URL.match(spec):
+        spec = spec.partition("@")[2].strip()  # name @ url
+    if spec.startswith("file:"):
+        rest = spec[len("file:") :]
+        if rest.startswith("//"):
+            rest = rest[2:]
+            rest = rest[rest.find("/") :] if not rest.startswith("/") else rest
+        return _EXTRAS.sub("", rest.split("#", 1)[0]) or None
+    if _URL.match(spec) or not spec:
+        return None
+    spec = _EXTRAS.sub("", spec)
+    if spec.startswith((".", "/")) or "/" in spec or _ARCHIVE.fullmatch(spec):
+        return spec
+    return None
+
+
+def credential_lines(text: str) -> list[int]:
+    """Lines holding a URL with literal credentials (user:password@, or a token@ for http)."""
+    numbers = []
+    for number, line in logical_lines(text):
+        for match in _CREDENTIALS.finditer(line):
+            user, scheme = match.group("user"), match.group("scheme").lower()
+            if "${" in user:
+                continue
+            if ":" in user or scheme.endswith(("http", "https")):
+                numbers.append(number)
+                break
+    return numbers
+
+
+def collect(
+    root: str,
+    read: Callable[[str], bytes | None],
+    is_directory: Callable[[str], bool] | None,
+) -> RequirementsFiles:
+    """Follow `root` (a context path the caller found) and everything it names.
+
+    `read` gives a context file's bytes (None when the build cannot see it),
+    `is_directory` whether a context path is a directory; raises RequirementsProblem."""
+    paths: dict[str, ContextPath] = {root: ContextPath(root)}
+    warnings: list[str] = []
+    pending = [root]
+    seen = {root}
+    while pending:
+        current = pending.pop(0)
+        data = read(current)
+        if data is None:  # only a nested one: the caller checked the root
+            raise RequirementsProblem(
+                f"{current} is not in the build context", "paths are relative to the context"
+            )
+        text = data.decode("utf-8", "replace")
+        for number in credential_lines(text):
+            warnings.append(f"{current}:{number} has credentials in a URL; {SECRETS_HINT}")
+        for ref in references(text):
+            where = f"{current}:{ref.line}"
+            if ref.kind in ("-r", "-c"):
+                base = posixpath.dirname(current)
+                path = _inside(posixpath.join(base, ref.value), ref.value, where, ref.kind)
+                if read(path) is None:
+                    what = "requirements" if ref.kind == "-r" else "constraints"
+                    raise RequirementsProblem(
+                        f"{where}: {what} file {ref.value!r} ({path}) is not in the build context",
+                        f"{ref.kind} paths are relative to the file that names them, "
+                        "as pip reads them; check the name and .dockerignore",
+                    )
+                paths.setdefault(path, ContextPath(path))
+                if path not in seen:
+                    seen.add(path)
+                    pending.append(path)
+                continue
+            path = _inside(ref.value, ref.value, where, ref.kind)
+            if path == "." or (is_directory is not None and is_directory(path)):
+                paths.setdefault(path, ContextPath(path, directory=True))
+            elif read(path) is not None:
+                paths.setdefault(path, ContextPath(path))
+            else:
+                raise RequirementsProblem(
+                    f"{where}: local path {ref.value!r} is not in the build context",
+                    "local paths are relative to the build context's root (the install "
+                    "runs there); check the name and .dockerignore",
+                )
+    return RequirementsFiles(tuple(paths.values()), tuple(warnings))
+
+
+def _inside(path: str, shown: str, where: str, kind: str) -> str:
+    """`path` normalised, or the error for one that leaves the build context."""
+    if path.startswith("/"):
+        raise RequirementsProblem(
+            f"{where}: {shown!r} is an absolute path; the build reads files only from the "
+            "build context",
+            "give it relative to the build context (copy the file into it)",
+        )
+    if _PATH_SPECIALS.search(path):
+        raise RequirementsProblem(
+            f"{where}: {shown!r} holds a wildcard, $ or backslash, which COPY would expand",
+            "rename the file, or name it without those characters",
+        )
+    normal = posixpath.normpath(path)
+    if normal == ".." or normal.startswith("../"):
+        raise RequirementsProblem(
+            f"{where}: {shown!r} leaves the build context",
+            "move the file into the build context, or build from a directory that holds it",
+        )
+    return normal
+
+
+def package_list(text: str, name: str) -> list[str]:
+    """The Debian package names of an Astro-style packages.txt (whitespace-separated,
+    `#` comments); RequirementsProblem names the file and line of a bad one."""
+    from .directive import DEBIAN_PACKAGE
+
+    names = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for word in line.split("#", 1)[0].split():
+            if not DEBIAN_PACKAGE.fullmatch(word):
+                raise RequirementsProblem(
+                    f"{name}:{number}: {word!r} is not a Debian package name",
+                    "list package names (lower case, digits, + - .), one or more a line",
+                )
+            names.append(word)
+    return names
