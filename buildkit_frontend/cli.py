@@ -65,7 +65,7 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
     """Read and plan a Dockerfile; notes go to standard error."""
     from .context import local_ignore
     from .engine import local_base_os, local_image_triggers
-    from .options import RenderOptions, directory_context, parse_build_args
+    from .options import RenderOptions, directory_context, directory_dirs, parse_build_args
     from .plan import plan_dockerfile
 
     if dockerfile == "-":
@@ -81,12 +81,13 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
         decoded = text.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise PyenvError(f"{name} is not UTF-8 text (byte {error.start})") from None
-    context_file, label = None, "the build context"
+    context_file, context_dir, label = None, None, "the build context"
     if context is not None:
         if not context.is_dir():
             raise PyenvError(f"build context {context} is not a directory")
         ignore = local_ignore(context, None if dockerfile == "-" else Path(dockerfile))
         context_file, shown = directory_context(context, ignore)
+        context_dir = directory_dirs(context, ignore)
         label = f"the build context {shown}"
     options = RenderOptions(
         parse_build_args(list(build_args), os.environ),
@@ -94,6 +95,7 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
         label,
         image_triggers=local_image_triggers(),
         base_os=local_base_os(),
+        context_dir=context_dir,
     )
     plan = plan_dockerfile(decoded, name, options)
     for note in plan.notes:
@@ -260,37 +262,36 @@ def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 @main.command(
     "build",
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": False,
+        "help_option_names": ["--help"],
+    },
+    options_metavar="[-f DOCKERFILE] [--build-arg NAME=VALUE]... [DOCKER OPTIONS]",
 )
-@click.option(
-    "-f",
-    "--file",
-    "dockerfile",
-    default=None,
-    metavar="DOCKERFILE",
-    help="Dockerfile with PYENV lines [default: CONTEXT/Dockerfile].",
-)
-@click.option("--build-arg", "build_args", multiple=True, metavar="NAME=VALUE")
-@click.argument("context", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.argument("docker_args", nargs=-1, type=click.UNPROCESSED)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="CONTEXT [DOCKER OPTIONS]")
 @_reports_errors
-def build_command(
-    dockerfile: str | None,
-    build_args: tuple[str, ...],
-    context: Path,
-    docker_args: tuple[str, ...],
-) -> None:
-    """Render and build with `docker buildx build`, passing DOCKER_ARGS on.
+def build_command(args: tuple[str, ...]) -> None:
+    """Render and build with `docker buildx build`: docker's options, before or after
+    CONTEXT (default .). -f names the Dockerfile with PYENV lines (default
+    CONTEXT/Dockerfile); every --build-arg decides the render too.
 
-    Example: buildkit-pyenv build . -t my-image --network host
+    Example: buildkit-pyenv build -t my-image . --network host
     """
+    from .docker_command import parse_build_command
     from .render import render
 
-    # docker's own --build-arg after the context decides the render just the same.
-    rendered_args = (*build_args, *_build_args_in(docker_args))
-    plan = _load(dockerfile or str(context / "Dockerfile"), rendered_args, context)
-    text = render(plan).text
-    own_ignore = Path(dockerfile or context / "Dockerfile")
+    parsed = parse_build_command(args)
+    context = Path(parsed.context)
+    if not context.is_dir():
+        raise PyenvError(
+            f"build context {parsed.context!r} is not a directory",
+            hint="for a Git, URL or standard input context, `buildkit-pyenv render` the "
+            "Dockerfile and build that",
+        )
+    dockerfile = parsed.dockerfile or str(context / "Dockerfile")
+    text = render(_load(dockerfile, parsed.build_args, context)).text
+    own_ignore = Path(dockerfile)
     own_ignore = own_ignore.with_name(own_ignore.name + DOCKERIGNORE)
     with tempfile.TemporaryDirectory(prefix="buildkit-pyenv-") as scratch:
         if own_ignore.is_file():
@@ -302,25 +303,12 @@ def build_command(
             command, stdin = ["docker", "buildx", "build", "-f", str(rendered)], None
         else:
             command, stdin = ["docker", "buildx", "build", "-f", "-"], text.encode("utf-8")
-        for item in build_args:
-            command += ["--build-arg", item]
-        command += [*docker_args, str(context)]
+        command += [*parsed.docker_args, str(context)]
         try:
             completed = subprocess.run(command, input=stdin, check=False)
         except FileNotFoundError:
             raise EngineError("docker is not installed or not on PATH") from None
     sys.exit(completed.returncode)
-
-
-def _build_args_in(docker_args: tuple[str, ...]) -> list[str]:
-    """The values of `--build-arg X` and `--build-arg=X` among docker build arguments."""
-    found = []
-    for index, arg in enumerate(docker_args):
-        if arg == "--build-arg" and index + 1 < len(docker_args):
-            found.append(docker_args[index + 1])
-        elif arg.startswith("--build-arg="):
-            found.append(arg.partition("=")[2])
-    return found
 
 
 def _output_target(output: str, dockerfile: str) -> Path:

@@ -54,13 +54,15 @@ install_packages() {
     [ -x /usr/libexec/docker/cli-plugins/docker-buildx ] || missing+=(docker-buildx)
     command -v debootstrap >/dev/null || missing+=(debootstrap)
     command -v ip >/dev/null || missing+=(iproute2)  # the cache engine's bridge
+    command -v docker-registry >/dev/null || missing+=(docker-registry)  # tests/bed/registry.py
     [ ${#missing[@]} -eq 0 ] && return
     log "installing ${missing[*]}"
     apt-get update -qq
     # docker.io 26 (BuildKit 0.13) comes from trixie; bookworm's 20.10 lacks COPY --link.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie \
         docker.io docker-cli docker-buildx >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap xz-utils iproute2 >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap xz-utils iproute2 \
+        docker-registry >/dev/null
 }
 
 start_engine() {

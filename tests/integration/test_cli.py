@@ -81,7 +81,7 @@ def test_output_file_is_written_only_on_success(project):
     out = project / "Dockerfile.rendered"
     assert run("render", "-o", str(out), cwd=project).returncode == 0
     first = out.read_text()
-    assert "FROM debian:bookworm AS pyenv-python-3.13\n" in first
+    assert "FROM debian:bookworm AS pyenv-python-3.13-copy\n" in first
     (project / "Dockerfile").write_text("FROM img\nPYENV 3.13\n")
     failed = run("render", "-o", str(out), cwd=project)
     assert failed.returncode == 1
@@ -343,3 +343,50 @@ def test_build_passes_the_dockerfiles_own_dockerignore_on(project, tmp_path_fact
     assert again.returncode == 0, again.stderr
     call = json.loads((scratch / "docker-call.json").read_text())
     assert call["args"][:5] == ["buildx", "build", "-f", "-", "--build-arg"]
+
+
+TAG = "my-image:1"
+
+
+@pytest.mark.parametrize(
+    ("order", "passed_on"),
+    [
+        (
+            ["-t", TAG, "--build-arg", "PY=3.12", "-f", "{file}", "{context}"],
+            ["-t", TAG, "--build-arg", "PY=3.12"],
+        ),
+        (
+            ["{context}", "-t", TAG, "--build-arg", "PY=3.12", "-f", "{file}"],
+            ["-t", TAG, "--build-arg", "PY=3.12"],
+        ),
+        (
+            [f"--tag={TAG}", "{context}", "--file={file}", "--load", "--build-arg=PY=3.12"],
+            ["--tag", TAG, "--load", "--build-arg", "PY=3.12"],
+        ),
+        (
+            [f"-qt{TAG}", "--build-arg", "PY=3.12", "{context}", "--no-cache", "-f{file}"],
+            ["-q", "-t", TAG, "--build-arg", "PY=3.12", "--no-cache"],
+        ),
+    ],
+)
+def test_build_takes_docker_options_before_or_after_the_context(
+    project, tmp_path_factory, order, passed_on
+):
+    """docker's argument order: `build -t x .` and `build . -t x` run the same build."""
+    scratch = tmp_path_factory.mktemp("docker")
+    env = fake_docker(scratch)
+    dockerfile = project / "app.Dockerfile"
+    dockerfile.write_text("ARG PY=3.11\nFROM img\nPYENV ${PY} tools requirements.txt\n")
+    args = [arg.format(file=dockerfile, context=project) for arg in order]
+    done = run("build", *RELEASE, *args, env=env)
+    assert done.returncode == 0, done.stderr
+    call = json.loads((scratch / "docker-call.json").read_text())
+    # -f names the Dockerfile rendered here; docker gets the render on standard input.
+    assert call["args"] == ["buildx", "build", "-f", "-", *RELEASE, *passed_on, str(project)]
+    assert "CPython 3.12" in call["text"] and "CPython 3.11" not in call["text"]
+
+
+def test_build_refuses_two_contexts(project):
+    done = run("build", str(project), "-t", "x", str(project))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "error: more than one build context" in done.stderr

@@ -13,7 +13,7 @@ import pytest
 from buildkit_frontend.dockerfile import parse
 from buildkit_frontend.options import RenderOptions, directory_context
 from buildkit_frontend.plan import plan_dockerfile
-from buildkit_frontend.render import render
+from buildkit_frontend.render import Rendered, render
 from tests.unit.facts import debian
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -21,6 +21,11 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file())
 
 
 def render_case(case: Path) -> str:
+    return render_golden(case).text
+
+
+def render_golden(case: Path) -> Rendered:
+    """The render of `case`'s Dockerfile with its build-args, and where its lines came from."""
     args_file = case / "build-args"
     build_args = {}
     if args_file.is_file():
@@ -29,7 +34,7 @@ def render_case(case: Path) -> str:
             build_args[key] = value
     has, label = directory_context(case)
     options = RenderOptions(build_args, has, label, base_os=debian())
-    return render(plan_dockerfile((case / "Dockerfile").read_text(), "Dockerfile", options)).text
+    return render(plan_dockerfile((case / "Dockerfile").read_text(), "Dockerfile", options))
 
 
 @pytest.mark.parametrize("name", CASES)
