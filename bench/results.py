@@ -22,6 +22,7 @@ FIGURES = {
     "frontend": "cached build, three ways in",
     "render": "render time",
     "startup": "`import pandas` as the task user (astro)",
+    "scale": "render time of the largest input, and its growth (exponent 1 = linear)",
 }
 
 

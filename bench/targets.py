@@ -142,6 +142,13 @@ def _render(results: Results) -> Iterator[Verdict]:
         )
 
 
+def _scale(results: Results) -> Iterator[Verdict]:
+    for row in results.rows:
+        if row.figure == "scale":
+            linear = bool(row.counts.get("linear"))
+            yield _verdict(f"render of {row.label}", [(linear, row.note)])
+
+
 TARGETS = (
     Target("Edit one requirements file: at most 0.25 of astro-provider-venv's rebuild, "
            "exactly one install rerun, no interpreter step rerun", _edit),
@@ -156,6 +163,8 @@ TARGETS = (
     Target("uv at least 5 times faster than pip on a warm cache", _installers),
     Target("Render 20 PYENV lines in under 0.5 s, whole command (bench/render_speed.py's "
            "target before this suite)", _render),
+    Target("Render time linear in the input (issue 8): 1,000 stages, 1,000 PYENV lines, "
+           "a 1 MB word", _scale),
 )  # fmt: skip
 
 

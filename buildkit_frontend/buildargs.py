@@ -74,16 +74,35 @@ def expand(word: str, variables: Mapping[str, str], strict: bool = True) -> str:
     return _REFERENCE.sub(substitute, word)
 
 
+# What WordSplitter treats specially (it substitutes nothing when given no variables).
+_QUOTING = re.compile(r"[\\'\"]")
+
+
+def shell_words(text: str) -> list[str]:
+    """The words of `text`, quotes and escapes kept (dockerfile-parse's WordSplitter).
+
+    Text without quotes or escapes splits on white space alone, which is what
+    WordSplitter gives; the shortcut matters because WordSplitter grows each word one
+    character at a time, in time quadratic in the word's length."""
+    if not _QUOTING.search(text):
+        return text.split()
+    return list(WordSplitter(text).split(dequote=False))
+
+
+def dequoted(text: str) -> str:
+    """`text` with its quotes and escapes consumed (WordSplitter's dequote)."""
+    return WordSplitter(text).dequote() if _QUOTING.search(text) else text
+
+
 def split_words(value: str, variables: Mapping[str, str]) -> list[str]:
     """Split an instruction's arguments into words, substituting and then dequoting."""
-    raw = WordSplitter(value).split(dequote=False)
-    return [WordSplitter(expand(word, variables)).dequote() for word in raw]
+    return [dequoted(expand(word, variables)) for word in shell_words(value)]
 
 
 def declared(instruction: Instruction) -> list[tuple[str, str | None]]:
     """The (name, default) pairs an ARG instruction declares, defaults still raw."""
     pairs = []
-    for word in WordSplitter(instruction.value).split(dequote=False):
+    for word in shell_words(instruction.value):
         name, sep, default = word.partition("=")
         pairs.append((name, default if sep else None))
     return pairs
@@ -108,7 +127,7 @@ def resolve(
                 values[name] = build_args[name]
             elif default is not None:
                 scope = {**(inherited or {}), **values}
-                values[name] = WordSplitter(expand(default, scope, strict=False)).dequote()
+                values[name] = dequoted(expand(default, scope, strict=False))
             elif inherited and name in inherited:
                 values[name] = inherited[name]
     return values

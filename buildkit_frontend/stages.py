@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dockerfile_parse.util import WordSplitter
-
-from .buildargs import expand
+from .buildargs import expand, shell_words
 from .defaults import KEYWORD
 from .dockerfile import BUILDKIT_INSTRUCTIONS, Instruction, ParsedDockerfile
 from .errors import PyenvError, SourceRange
@@ -164,7 +162,7 @@ def ancestors(stage: Stage, stages: tuple[Stage, ...]) -> list[Stage]:
 def _parse_from(
     dockerfile: ParsedDockerfile, instruction: Instruction
 ) -> tuple[str, str | None, str | None]:
-    words = list(WordSplitter(instruction.value).split(dequote=False))
+    words = shell_words(instruction.value)
     platform = None
     while words and words[0].startswith("--"):
         key, _, value = words.pop(0)[2:].partition("=")

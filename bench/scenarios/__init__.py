@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..harness import Harness
 from ..results import Row
-from . import builds, cache_import, frontend, installers, render, sizes, startup
+from . import builds, cache_import, frontend, installers, render, scaling, sizes, startup
 
 Scenario = Callable[[Harness], list[Row]]
 
@@ -25,4 +25,5 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
     "frontend": (frontend.overhead, "frontend overhead on a cached build"),
     "render": (render.render_time, "render time, 20 and 1,000 lines"),
     "startup": (startup.import_time, "`import pandas` with and without bytecode"),
+    "scale": (scaling.scaling, "render time against input size, up to 1,000 stages or 1 MB"),
 }
