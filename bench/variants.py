@@ -122,6 +122,19 @@ VARIANTS = {
         Variant(
             "image-uv",
             "buildkit-pyenv, image provider, uv",
+            # uv out of the same image the hand-written Dockerfile copies it from; the
+            # default (uv's wheel from the package index) is the "image-uv-index" variant.
+            settings={
+                "PYENV_PYTHON_PROVIDER": "image",
+                "PYENV_INSTALLER": "uv",
+                "PYENV_UV_IMAGE": UV_IMAGE,
+            },
+            needs=(*PYTHON_IMAGES, UV_IMAGE),
+            **_PYENV,
+        ),
+        Variant(
+            "image-uv-index",
+            "buildkit-pyenv, image provider, uv from the index (the default)",
             settings={"PYENV_PYTHON_PROVIDER": "image", "PYENV_INSTALLER": "uv"},
             needs=PYTHON_IMAGES,
             **_PYENV,

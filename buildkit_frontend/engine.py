@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
@@ -79,7 +81,7 @@ def local_base_os() -> Callable[[str], BaseOS]:
             import docker.errors
 
             client = client or docker.from_env(timeout=10)
-            client.images.get(image)
+            image_id = client.images.get(image).id
         except Exception as error:  # no engine, no such image, no docker SDK
             missing = type(error).__name__ == "ImageNotFound"
             return BaseOS(
@@ -87,11 +89,15 @@ def local_base_os() -> Callable[[str], BaseOS]:
                 if missing
                 else f"the local Docker engine cannot be asked: {error}"
             )
+        remembered = _remembered_os_release(image_id)
+        if remembered is not None:
+            return parse_os_release(remembered)
         container = client.containers.create(image, entrypoint=["true"], command=[])
         try:
             for path in OS_RELEASE_PATHS:
                 text = _read_text(container, path)
                 if text is not None:
+                    _remember_os_release(image_id, text)
                     return parse_os_release(text)
         finally:
             container.remove(force=True)
@@ -100,8 +106,35 @@ def local_base_os() -> Callable[[str], BaseOS]:
     return lookup
 
 
-def _read_text(container: Any, path: str) -> str | None:
-    """A regular file of a container, or None (missing, or a link to follow elsewhere)."""
+def _os_release_cache(image_id: str) -> Path:
+    """Where the os-release file of an image is kept: an image ID names its content, so
+    the file read once stays true (and a rebuild skips making a container to read it)."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "buildkit-pyenv" / "os-release" / image_id.replace(":", "-")
+
+
+def _remembered_os_release(image_id: str) -> str | None:
+    try:
+        return _os_release_cache(image_id).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _remember_os_release(image_id: str, text: str) -> None:
+    """Best effort: a cache that cannot be written only costs the next render a lookup."""
+    path = _os_release_cache(image_id)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        pass
+
+
+def _read_text(container: Any, path: str, limit: int | None = None) -> str | None:
+    """A regular file of a container, or None (missing, or a link to follow elsewhere);
+    a file over `limit` bytes is an error, not read."""
     import docker.errors
 
     try:
@@ -110,29 +143,21 @@ def _read_text(container: Any, path: str) -> str | None:
         return None
     with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
         member = archive.getmembers()[0]
+        if limit is not None and member.size > limit:
+            raise PyenvError(f"the image's {path} has {member.size} bytes: not a manifest")
         handle = archive.extractfile(member) if member.isfile() else None
         return handle.read().decode("utf-8", "replace") if handle else None
 
 
 def _read_json(container: Any, path: str) -> dict[str, Any] | None:
-    import docker.errors
-
-    try:
-        stream, _ = container.get_archive(path)
-    except docker.errors.NotFound:
+    text = _read_text(container, path, limit=MAX_MANIFEST_BYTES)
+    if text is None:
         return None
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
-        first = archive.getmembers()[0]
-        member = archive.extractfile(first)
-        if member is None:
-            return None
-        if first.size > MAX_MANIFEST_BYTES:
-            raise PyenvError(f"the image's {path} has {first.size} bytes: not a manifest")
-        try:
-            return json.loads(member.read().decode("utf-8"))
-        except (ValueError, RecursionError) as error:
-            what = "is nested too deeply" if isinstance(error, RecursionError) else str(error)
-            raise PyenvError(f"the image's {path} is not a JSON manifest: {what}") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        what = "is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise PyenvError(f"the image's {path} is not a JSON manifest: {what}") from None
 
 
 def _labels(labels: dict[str, str]) -> dict[str, dict[str, str]]:

@@ -7,7 +7,9 @@ a changed requirements file rebuilds only its venv.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,31 +19,47 @@ from . import defaults
 from .base_os import BaseOS
 from .buildargs import expand, resolve
 from .builder import builder_root
-from .directive import PyenvSpec, check_not_nested, parse_pyenv
+from .directive import PyenvSpec, nested_error, parse_pyenv
 from .dockerfile import Instruction, ParsedDockerfile, parse
 from .errors import PyenvError
 from .options import RenderOptions
+from .requirements import (
+    ContextPath,
+    RequirementsFiles,
+    RequirementsProblem,
+    collect,
+    package_list,
+)
 from .settings import BuildSettings, resolve_settings
-from .stages import Root, Stage, ancestors, root_of, split_stages
+from .stages import Root, Stage, root_of, split_stages
 
 _ONBUILD_PYENV = re.compile(rf"^\s*{defaults.KEYWORD}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class InterpreterStage:
-    """Helper stages that provide one CPython under PYENV_ROOT (`name`), from a stage
-    (`source_name`) that either fetches its source or is the official image it is
-    copied out of."""
+    """Helper stages that provide one CPython under PYENV_ROOT (`name`, what the image
+    gets), from a stage (`source_name`) that either fetches its source or is the official
+    image it is copied out of.
+
+    The image provider has a third stage, `build_name`: the interpreter copied and usable
+    for building venvs, before its finishing (library paths, stdlib bytecode) in `name`,
+    so that venv installs do not wait for the finishing and run beside it."""
 
     name: str
     source_name: str
+    build_name: str  # the stage venv, uv and manifest stages build on
     root: Root
     version: str
     provider: str  # "image" or "source"
     python_image: str | None  # the image provider's official image
     sha256: str | None
     first: PyenvSpec  # the first line that asked for it
-    stage_count: ClassVar[int] = 2
+
+    @property
+    def stage_count(self) -> int:
+        """How many stages the interpreter renders to (for renumbering the user's)."""
+        return 3 if self.provider == "image" else 2
 
 
 @dataclass(frozen=True)
@@ -66,17 +84,23 @@ class VenvStage:
     spec: PyenvSpec
     installer: str  # "uv" or "pip"
     uv: UvStage | None  # with the uv installer
+    #: The context paths the install reads (the requirements file first, then what it
+    #: names); just the requirements file when the context could not be read.
+    context_paths: tuple[ContextPath, ...] = ()
     stage_count: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
 class ManifestStage:
-    """A helper stage that merges the records of a user stage's environments (its own and
-    those of the stages it is built on) into the image manifest."""
+    """A helper stage that merges the records of a user stage's environments into the
+    manifest of the stage it is built on (`parent`, whose manifest already holds those of
+    the stages before it), or into the base image's own manifest. One stage's merge reads
+    one manifest and its own records: a chain of stages costs linear time and text."""
 
     name: str
     interpreter: InterpreterStage  # any interpreter: the merge runs on it
-    venvs: tuple[VenvStage, ...]
+    venvs: tuple[VenvStage, ...]  # the user stage's own environments
+    parent: ManifestStage | None  # the manifest of the stages it is built on, if any
     stage_count: ClassVar[int] = 1
 
 
@@ -121,16 +145,19 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
     """Validate every PYENV line of `dockerfile` and decide the helper stages."""
     global_args, stages = _global_args_and_stages(dockerfile, options)
     digests: dict[str, str] = {}
+    files: dict[str, RequirementsFiles] = {}
     specs = {
-        stage.index: _stage_specs(dockerfile, stage, global_args, options, digests)
+        stage.index: _stage_specs(dockerfile, stage, global_args, options, digests, files)
         for stage in stages
     }
     _check_names(stages, specs)
     settings = resolve_settings(options.build_args, global_args)
     providers = _providers(specs, settings)
     planner = _Planner(
-        stages, global_args, options, settings, providers, _checksums(specs), digests
+        stages, global_args, options, settings, providers, _checksums(specs), digests, files
     )
+    for found in files.values():
+        planner.notes.extend(note for note in found.warnings if note not in planner.notes)
     for stage in stages:
         planner.add_stage(stage, specs[stage.index])
     ordered = {
@@ -155,6 +182,7 @@ class _Planner:
         providers: Mapping[str, str],
         checksums: Mapping[str, str],
         digests: Mapping[str, str],
+        files: Mapping[str, RequirementsFiles],
     ) -> None:
         self.stages = stages
         self.global_args = global_args
@@ -163,7 +191,9 @@ class _Planner:
         self.providers = providers
         self.checksums = checksums
         self.digests = digests
+        self.files = files
         self.taken = {stage.name for stage in stages if stage.name}
+        self.next_number: dict[str, int] = {}
         self.interpreters: dict[_InterpreterKey, InterpreterStage] = {}
         self.builders: dict[Root, Root] = {}
         self.uv_stages: dict[Root, UvStage] = {}
@@ -171,15 +201,16 @@ class _Planner:
         self.helpers: dict[int, list[HelperStage]] = {}
         self.expansions: dict[int, Expansion] = {}
         self.notes: list[str] = []
-        # What each stage has, its parents' included: interpreters, and environments.
+        # What each stage has, its parents' included: interpreters, and the manifest.
         self.has_interpreter: dict[int, set[_InterpreterKey]] = {}
-        self.venvs_of: dict[int, list[VenvStage]] = {}
+        self.manifest_of: dict[int, ManifestStage | None] = {}
 
     def add_stage(self, stage: Stage, specs: list[tuple[Instruction, PyenvSpec]]) -> None:
         """Plan the PYENV lines of one stage (stages come in Dockerfile order)."""
         parent = stage.parent
         present = self.has_interpreter[stage.index] = set(self.has_interpreter.get(parent, ()))
-        chain = self.venvs_of[stage.index] = list(self.venvs_of.get(parent, ()))
+        inherited = self.manifest_of[stage.index] = self.manifest_of.get(parent)
+        own: list[VenvStage] = []
         if not specs:
             return
         builder = self._builder(stage, specs[0][1])
@@ -196,12 +227,27 @@ class _Planner:
             installer = spec.installer or self.settings.installer
             uv = self._uv(stage, interpreter) if installer == "uv" else None
             name = self._unique(f"pyenv-venv-{spec.name.lower()}")
-            venv = VenvStage(name, interpreter, spec, installer, uv)
+            found = self.files.get(spec.requirements or "")
+            paths = found.paths if found else ()
+            if spec.requirements and not paths:
+                paths = _lock_paths(spec) if spec.lock else (ContextPath(spec.requirements),)
+            if spec.lock and installer != "uv":
+                raise PyenvError(
+                    f"{spec.requirements} is a lock file that only uv installs, and this line "
+                    "uses pip",
+                    spec.where,
+                    spec.source,
+                    "drop --installer=pip (or PYENV_INSTALLER=pip) for this line",
+                )
+            if spec.apt_file and all(p.path != spec.apt_file for p in paths):
+                paths = (*paths, ContextPath(spec.apt_file))
+            venv = VenvStage(name, interpreter, spec, installer, uv, paths)
             self.helpers[stage.index].append(venv)
-            chain.append(venv)
+            own.append(venv)
             lines.append((instruction, venv, key not in present))
             present.add(key)
-        manifest = ManifestStage(self._unique("pyenv-manifest"), interpreter, tuple(chain))
+        manifest = ManifestStage(self._unique("pyenv-manifest"), interpreter, tuple(own), inherited)
+        self.manifest_of[stage.index] = manifest
         self.helpers[stage.index].append(manifest)
         for instruction, venv, copy_interpreter in lines:
             last = instruction is lines[-1][0]
@@ -239,12 +285,15 @@ class _Planner:
         name = self._unique(f"pyenv-python-{version}")
         if provider == "image":
             source_name = self._unique(f"{name}-image")
+            build_name = self._unique(f"{name}-copy")
             python_image = self._python_image(root, version, spec)
         else:
             source_name, python_image = self._unique(f"{name}-source"), None
+            build_name = name
         interpreter = InterpreterStage(
             name,
             source_name,
+            build_name,
             root,
             version,
             provider,
@@ -300,11 +349,14 @@ class _Planner:
         return self.uv_stages[root]
 
     def _unique(self, name: str) -> str:
-        """`name`, or `name-2`, `name-3`...: never a stage name already used."""
-        candidate, number = name, 1
+        """`name`, or `name-2`, `name-3`...: never a stage name already used. The next
+        number to try is kept per name, so n stages with one name cost n steps."""
+        number = self.next_number.get(name, 1)
+        candidate = name if number == 1 else f"{name}-{number}"
         while candidate in self.taken:
             number += 1
             candidate = f"{name}-{number}"
+        self.next_number[name] = number + 1
         self.taken.add(candidate)
         return candidate
 
@@ -340,6 +392,7 @@ def _stage_specs(
     global_args: Mapping[str, str],
     options: RenderOptions,
     digests: dict[str, str],
+    files: dict[str, RequirementsFiles],
 ) -> list[tuple[Instruction, PyenvSpec]]:
     variables = dict(global_args)
     found = []
@@ -348,10 +401,19 @@ def _stage_specs(
             variables.update(resolve([instruction], options.build_args, variables))
         elif instruction.keyword == defaults.KEYWORD:
             where, source = dockerfile.where(instruction), dockerfile.source(instruction)
-            spec = parse_pyenv(instruction.value, where, source, variables)
+            spec = _locked_project(
+                parse_pyenv(instruction.value, where, source, variables), options
+            )
             digest = _requirements_digest(spec, options)
             if digest:
                 digests[spec.requirements or ""] = digest
+                if spec.requirements not in files:
+                    files[spec.requirements or ""] = (
+                        RequirementsFiles(_lock_paths(spec))
+                        if spec.lock
+                        else _requirements_files(spec, options)
+                    )
+            _check_apt_file(spec, options)
             found.append((instruction, spec))
     return found
 
@@ -371,27 +433,149 @@ def _requirements_digest(spec: PyenvSpec, options: RenderOptions) -> str | None:
     return hashlib.sha256(data).hexdigest()
 
 
+def _requirements_files(spec: PyenvSpec, options: RenderOptions) -> RequirementsFiles:
+    """Every context path the requirements file of `spec` reads; errors at its line."""
+    assert spec.requirements and options.context_file is not None
+    try:
+        return collect(spec.requirements, options.context_file, options.context_dir)
+    except RequirementsProblem as problem:
+        raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
+
+
+def _locked_project(spec: PyenvSpec, options: RenderOptions) -> PyenvSpec:
+    """`spec`, with a uv project directory it names taken as that project's uv.lock; an
+    error for a uv.lock without its pyproject.toml."""
+    read, is_dir = options.context_file, options.context_dir
+    if not spec.requirements or read is None:
+        return spec
+    if read(spec.requirements) is None and is_dir is not None and is_dir(spec.requirements):
+        lock = posixpath.join(spec.requirements, "uv.lock")
+        if read(lock) is None:
+            raise PyenvError(
+                f"{spec.requirements!r} is a directory without a uv.lock",
+                spec.where,
+                spec.source,
+                "name a requirements file, a pylock.toml, or a uv project directory "
+                "(pyproject.toml and uv.lock: run `uv lock` there)",
+            )
+        spec = dataclasses.replace(spec, requirements=posixpath.normpath(lock))
+    if spec.lock == "uv.lock":
+        project = posixpath.join(posixpath.dirname(spec.requirements or ""), "pyproject.toml")
+        if read(spec.requirements or "") is not None and read(posixpath.normpath(project)) is None:
+            raise PyenvError(
+                f"{spec.requirements} has no pyproject.toml beside it in {options.context_label}",
+                spec.where,
+                spec.source,
+                "a uv.lock belongs to a uv project: name the project's directory or its uv.lock",
+            )
+    return spec
+
+
+def _lock_paths(spec: PyenvSpec) -> tuple[ContextPath, ...]:
+    """What a locked environment copies: a uv project's whole directory (its package
+    sources with it), or the pylock.toml alone."""
+    if spec.lock == "uv.lock":
+        return (ContextPath(posixpath.dirname(spec.requirements or "") or ".", directory=True),)
+    return (ContextPath(spec.requirements or ""),)
+
+
+def _check_apt_file(spec: PyenvSpec, options: RenderOptions) -> None:
+    """The --apt-file of `spec` is in the context and lists Debian package names."""
+    if spec.apt_file is None or options.context_file is None:
+        return
+    data = options.context_file(spec.apt_file)
+    if data is None:
+        raise PyenvError(
+            f"--apt-file {spec.apt_file!r} is not in {options.context_label}",
+            spec.where,
+            spec.source,
+            "paths are relative to the build context, as for COPY",
+        )
+    try:
+        package_list(data.decode("utf-8", "replace"), spec.apt_file)
+    except RequirementsProblem as problem:
+        raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
+
+
 def _check_names(
     stages: tuple[Stage, ...], specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]
 ) -> None:
-    """A name or venv path may appear once in a stage and the stages it is built on."""
+    """A name or venv path may appear once in a stage and the stages it is built on, and
+    no venv may lie inside another's there.
+
+    Walks the tree of stages depth first with one scope of what the stages above have,
+    undoing each stage's entries on the way back, so a chain of n stages costs n steps,
+    not n squared. Of several faults, the one at the earliest line is reported."""
+    children: dict[int | None, list[Stage]] = {}
     for stage in stages:
-        seen: dict[str, PyenvSpec] = {}
-        chain = [*reversed(ancestors(stage, stages)), stage]
-        for spec in (spec for s in chain for _, spec in specs[s.index]):
-            for key, what in ((spec.name.lower(), "venv name"), (spec.venv_path, "venv path")):
-                earlier = seen.get(key)
-                if earlier is not None and earlier is not spec:
-                    value = spec.name if what == "venv name" else spec.venv_path
-                    raise PyenvError(
-                        f"{what} {value!r} is already used by {earlier.where}",
-                        spec.where,
-                        spec.source,
-                        "each environment in a stage needs its own name and path"
-                        + (" (names are compared ignoring case)" if what == "venv name" else ""),
-                    )
-                seen[key] = spec
-        check_not_nested(spec for s in chain for _, spec in specs[s.index])
+        children.setdefault(stage.parent, []).append(stage)
+    scope: dict[tuple[str, str], PyenvSpec] = {}  # ("name"|"path"|"below", key) -> spec
+    faults: list[PyenvError] = []
+    # Items: a stage to enter, or the entries of a stage to undo when leaving it.
+    walk: list[Stage | list[tuple[tuple[str, str], PyenvSpec | None]]] = list(
+        reversed(children.get(None, []))
+    )
+    while walk:
+        item = walk.pop()
+        if isinstance(item, list):
+            for key, previous in reversed(item):
+                if previous is None:
+                    del scope[key]
+                else:
+                    scope[key] = previous
+            continue
+        undo: list[tuple[tuple[str, str], PyenvSpec | None]] = []
+        for _, spec in specs[item.index]:
+            fault = _scope_fault(scope, spec)
+            if fault is not None:
+                faults.append(fault)
+                continue
+            for key in _scope_keys(spec):
+                if key not in scope:
+                    undo.append((key, None))
+                    scope[key] = spec
+        walk.append(undo)
+        walk.extend(reversed(children.get(item.index, [])))
+    if faults:
+        raise min(faults, key=lambda fault: fault.where.start if fault.where else 0)
+
+
+def _scope_keys(spec: PyenvSpec) -> list[tuple[str, str]]:
+    """What `spec` claims in its stage chain: its name, its path, the directories above."""
+    keys = [("name", spec.name.lower()), ("path", spec.venv_path)]
+    parent = posixpath.dirname(spec.venv_path)
+    while parent != "/":
+        keys.append(("below", parent))
+        parent = posixpath.dirname(parent)
+    return keys
+
+
+def _scope_fault(scope: Mapping[tuple[str, str], PyenvSpec], spec: PyenvSpec) -> PyenvError | None:
+    """The error for `spec` against what the stage chain above it already has."""
+    for kind, key, what in (
+        ("name", spec.name.lower(), "venv name"),
+        ("path", spec.venv_path, "venv path"),
+    ):
+        earlier = scope.get((kind, key))
+        if earlier is not None and earlier is not spec:
+            value = spec.name if kind == "name" else spec.venv_path
+            return PyenvError(
+                f"{what} {value!r} is already used by {earlier.where}",
+                spec.where,
+                spec.source,
+                "each environment in a stage needs its own name and path"
+                + (" (names are compared ignoring case)" if kind == "name" else ""),
+            )
+    around = scope.get(("below", spec.venv_path))  # an earlier venv inside this one
+    if around is not None:
+        return nested_error(around, spec)
+    parent = posixpath.dirname(spec.venv_path)
+    while parent != "/":  # an earlier venv this one is inside
+        outer = scope.get(("path", parent))
+        if outer is not None:
+            return nested_error(spec, outer)
+        parent = posixpath.dirname(parent)
+    return None
 
 
 def _providers(

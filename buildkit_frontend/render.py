@@ -9,6 +9,7 @@ before the stage it names.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import defaults, quoting, templates
@@ -19,7 +20,8 @@ from .plan import Expansion, HelperStage, InterpreterStage, Plan, UvStage, VenvS
 
 # A stage index as BuildKit reads one (Go's strconv.Atoi).
 _STAGE_INDEX = re.compile(r"[+-]?[0-9]+")
-_REQUIREMENTS_COPY = "/tmp/buildkit-pyenv/requirements.txt"
+# Where a venv stage copies the context files its requirements read, at their layout.
+_CONTEXT_COPY = "/tmp/buildkit-pyenv/context"
 # Where a helper stage mounts the official python image it copies from, and uv.
 _DIST_DIR = "/tmp/buildkit-pyenv/python-image"
 _UV_PATH = "/tmp/buildkit-pyenv/uv"
@@ -82,8 +84,13 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
         for d in dockerfile.directives
         if d.name == "syntax" and (is_own_frontend(d.value) or d.value == frontend_image)
     }
+    # The line after each instruction's predecessor, by the instruction's start.
+    ends = {
+        later.start: earlier.end + 1
+        for earlier, later in zip(dockerfile.instructions, dockerfile.instructions[1:])
+    }
     inserts = {
-        _insertion_line(dockerfile, plan.stages[i].from_instruction.start): i for i in plan.helpers
+        _insertion_line(dockerfile, plan.stages[i].from_instruction, ends): i for i in plan.helpers
     }
     renumber = _renumbering(plan)
     escape = _escape(plan)
@@ -149,14 +156,16 @@ class _Output:
         return Rendered("".join(self.parts), tuple(self.segments))
 
 
-def _insertion_line(dockerfile: ParsedDockerfile, from_line: int) -> int:
+def _insertion_line(
+    dockerfile: ParsedDockerfile, from_instruction: Instruction, ends: Mapping[int, int]
+) -> int:
     """Helper stages go above a stage's FROM and the comment lines directly above it,
     but never above a parser directive nor into the lines of an earlier instruction
-    (a heredoc body line may look like a comment)."""
+    (a heredoc body line may look like a comment). `ends` maps each instruction's start
+    to the line after the instruction before it."""
     floor = max((d.line + 1 for d in dockerfile.directives), default=0)
-    for instruction in dockerfile.instructions:
-        if instruction.start < from_line:
-            floor = max(floor, instruction.end + 1)
+    floor = max(floor, ends.get(from_instruction.start, 0))
+    from_line = from_instruction.start
     line = from_line
     while line > floor and dockerfile.lines[line - 1].lstrip().startswith("#"):
         line -= 1
@@ -257,7 +266,7 @@ def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
         pyenv_root=defaults.PYENV_ROOT,
         manifest=defaults.MANIFEST_PATH,
         record=defaults.RECORD_NAME,
-        requirements_copy=_REQUIREMENTS_COPY,
+        context_copy=_CONTEXT_COPY,
         build_args=plan.build_args,
         scripts=_Scripts(),
     )

@@ -1,6 +1,8 @@
 # Copies the CPython of an official python image (mounted at PYENV_DIST, its files under
 # /usr/local) into PYENV_ROOT/versions/<version>, once this base's C library is known to
 # run it; bundles the libraries the base lacks and checks that the standard modules import.
+# Venv builds use it at once, finding lib/ through PYENV_STATE/library-path; the image's
+# copy is finished beside them (python-image-finish.sh).
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -40,6 +42,11 @@ find "$prefix/lib/python$minor/site-packages" -mindepth 1 -maxdepth 1 ! -name RE
     -exec rm -rf {} +
 rm -rf "$prefix/lib/python$minor/idlelib" "$prefix/lib/python$minor/tkinter" \
     "$prefix/lib/python$minor/turtledemo" "$prefix"/lib/python"$minor"/lib-dynload/_tkinter*
+# Extension modules that only CPython's own test suite imports (its tests are gone).
+rm -f "$prefix"/lib/python"$minor"/lib-dynload/_test*.so \
+    "$prefix"/lib/python"$minor"/lib-dynload/_ctypes_test*.so \
+    "$prefix"/lib/python"$minor"/lib-dynload/_xxtestfuzz*.so \
+    "$prefix"/lib/python"$minor"/lib-dynload/xx*.so
 
 # Libraries the base lacks come from the same image, next to the interpreter; the scan
 # sees those already bundled, so that their own dependencies are found too.
@@ -62,39 +69,13 @@ for _ in 1 2 3 4 5 6; do
         echo "$soname" >>"$PYENV_STATE/bundled-libs"
     done
 done
-[ -z "$(missing)" ] || die "cannot bundle what CPython $version needs: $(missing | tr '\n' ' ')"
-# Without the scan's help, each file must find lib/ on its own: the binary (unless the
-# image linked it so, as docker-library does), the extension modules, bundled libraries.
-if [ -s "$PYENV_STATE/bundled-libs" ] || ldd "$prefix/bin/python$minor" | grep -q 'not found'; then
-    [ -s "$PYENV_STATE/bundled-libs" ] && say "bundling $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
-    if ! command -v patchelf >/dev/null 2>&1; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            patchelf >/dev/null
-    fi
-    patchelf --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
-    for file in "$prefix"/lib/python"$minor"/lib-dynload/*.so; do
-        patchelf --force-rpath --set-rpath '$ORIGIN/../..' "$file"
-    done
-    for soname in $(cat "$PYENV_STATE/bundled-libs"); do
-        patchelf --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
-    done
-fi
-if ldd "$prefix/bin/python$minor" "$prefix"/lib/python"$minor"/lib-dynload/*.so | grep -q 'not found'; then
-    die "CPython $version from $PYENV_IMAGE does not find its libraries"
-fi
-
-"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
-    || die "CPython $version from $PYENV_IMAGE lacks a standard module (see above)"
-# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
-# Unchecked hashes: the files never change in the image, whatever their timestamps.
-"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
-    -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
-    || die "compiling the standard library of CPython $version failed"
+[ -z "$sonames" ] || die "cannot bundle what CPython $version needs: $(echo $sonames)"
+printf '%s\n' "$prefix/lib" >"$PYENV_STATE/library-path"
+[ -s "$PYENV_STATE/bundled-libs" ] && say "bundling $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
 # The C headers serve venv builds (packages that compile) but not the image: they wait
 # in the state directory, which venv stages link back and no image copies.
 mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
-say "CPython $version is ready in $prefix"
+say "CPython $version is ready in $prefix for venv builds"

@@ -19,6 +19,7 @@ from ..variants import Variant
 
 #: Who is measured in each figure (those the run selects and can build).
 BUILT = ("astro", "uv", "image-uv", "source-uv")
+COLD = (*BUILT, "image-uv-index")
 NOOP = ("plain", "astro", "uv", "image-uv", "source-uv")
 #: buildkit-pyenv is compared with both hand-made baselines; they with nothing.
 _BASELINES = ("astro", "uv")
@@ -74,7 +75,7 @@ def _compiles(variant: Variant, builds: list[Build]) -> tuple[str, dict[str, flo
 
 def cold(h: Harness) -> list[Row]:
     """Each build starts from a pruned build cache (cache mounts too); images stay."""
-    chosen = h.variants(BUILT)
+    chosen = h.variants(COLD)
     runs: dict[str, list[Build]] = {v.key: [] for v in chosen}
     for _ in range(h.repeat):
         for variant in chosen:

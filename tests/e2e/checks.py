@@ -13,6 +13,11 @@ import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv
 
 with tempfile.TemporaryDirectory() as scratch:
     made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", scratch + "/v"])
+try:
+    import dbm.gnu  # its library is one a bare base lacks: the interpreter brings it
+    gdbm = True
+except ImportError:
+    gdbm = False
 packages = {}
 for name in sys.argv[1:]:
     try:
@@ -36,6 +41,7 @@ print(json.dumps({
     "uuid": len(str(uuid.uuid4())),
     "decimal": str(decimal.Decimal("1.1") + 1),
     "venv_created": made.returncode == 0,
+    "gdbm": gdbm,
     "packages": packages,
 }))
 """

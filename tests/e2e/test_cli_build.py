@@ -101,6 +101,12 @@ def test_bare_base_without_python(cli_build):
     assert_working_interpreter(facts, "3.13.5", "/home/astro/.venv/tools")
     assert facts["user"] == "astro"
     assert facts["packages"] == {"six": "1.16.0"}
+    assert facts["gdbm"], "dbm.gnu does not load: libgdbm was not bundled with its RPATH"
+    # Extension modules only CPython's test suite uses stay out of the image.
+    assert (
+        shell(tag, "ls /opt/pyenv/versions/3.13.5/lib/python3.13/lib-dynload/").count("_testcapi")
+        == 0
+    )
     legacy = env_facts(tag, "ASTRO_PYENV_legacy", "six")
     assert_working_interpreter(legacy, "3.11.2", "/home/astro/.venv/legacy")
     assert legacy["packages"] == {"six": None}

@@ -175,5 +175,5 @@ def test_image_with_onbuild_triggers_needs_a_builder():
 
 def test_user_stage_keeps_its_onbuild_base():
     out = render_text("FROM quay.io/astronomer/astro-runtime:12.6.0\nPYENV 3.13 x\n")
-    assert "FROM quay.io/astronomer/astro-runtime:12.6.0-base AS pyenv-python-3.13\n" in out
+    assert "FROM quay.io/astronomer/astro-runtime:12.6.0-base AS pyenv-python-3.13-copy\n" in out
     assert out.count("FROM quay.io/astronomer/astro-runtime:12.6.0\n") == 1

@@ -176,7 +176,7 @@ def test_from_build_args_stay_references_and_share_the_interpreter():
     (interpreter,) = helpers(text, InterpreterStage)
     assert interpreter.root.base == "${BASE}"  # a later --build-arg BASE=... moves both
     out = render(plan(text)).text
-    assert "FROM ${BASE} AS pyenv-python-3.13\n" in out
+    assert "FROM ${BASE} AS pyenv-python-3.13-copy\n" in out
 
 
 def test_scratch_through_a_build_arg_is_still_scratch():

@@ -1,5 +1,6 @@
 # buildkit-pyenv: the CPython 3.13.5 source, for the PYENV line 2
 FROM debian:bookworm AS pyenv-python-3.13.5-source
+# hadolint ignore=DL3002,DL3066
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -22,6 +23,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
 rm -rf /var/lib/apt/lists/*
 BUILDKIT_PYENV_EOF
+
 ARG PYENV_PYTHON_MIRROR=https://www.python.org/ftp/python
 RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
     PYENV_REQUEST=3.13.5 PYENV_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a \
@@ -86,6 +88,7 @@ BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: CPython 3.13.5 built from source on debian:bookworm, for the PYENV line 2
 FROM debian:bookworm AS pyenv-python-3.13.5
+# hadolint ignore=DL3002,DL3066
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
@@ -108,6 +111,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
 rm -rf /var/lib/apt/lists/*
 BUILDKIT_PYENV_EOF
+
 # Copied rather than fetched here: the same tarball from another mirror reuses the build.
 COPY --from=pyenv-python-3.13.5-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
 ARG PYENV_PYTHON_CONFIGURE_OPTS=
@@ -185,34 +189,73 @@ RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
 # (pip's settings), with an interpreter of this build, and leaves the binary at /uv.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 export PIP_ROOT_USER_ACTION=ignore
 unset PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
 say "installing uv $PYENV_UV_VERSION from the package index"
-tools=$(mktemp -d)
-"$(cat "$PYENV_STATE/python")" -m venv "$tools"
-"$tools/bin/python" -m pip install --no-input --disable-pip-version-check --progress-bar=off \
-    -q "uv==$PYENV_UV_VERSION"
-cp "$tools/bin/uv" /uv
-rm -rf "$tools"
+python=$(cat "$PYENV_STATE/python")
+wheels=$(mktemp -d)
+# The interpreter's bundled pip runs straight from its wheel: no venv to make, nothing
+# installed; pip only fetches uv's wheel (for this platform), whose binary is all we need.
+pip_wheel=$(ls "${python%/bin/python3}"/lib/python3*/ensurepip/_bundled/pip-*.whl 2>/dev/null | head -n 1)
+if [ -n "$pip_wheel" ]; then
+    "$python" "$pip_wheel/pip" download --no-input --disable-pip-version-check \
+        --progress-bar=off -q --no-deps --only-binary=:all: --dest "$wheels" \
+        "uv==$PYENV_UV_VERSION"
+    "$python" - "$wheels"/uv-*.whl <<'PYENV_UV_EOF'
+import shutil, sys, zipfile
+
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    (member,) = [n for n in wheel.namelist() if n.endswith(".data/scripts/uv")]
+    with wheel.open(member) as binary, open("/uv", "wb") as out:
+        shutil.copyfileobj(binary, out)
+PYENV_UV_EOF
+    chmod 0755 /uv
+else
+    "$python" -m venv "$wheels/venv"
+    "$wheels/venv/bin/python" -m pip install --no-input --disable-pip-version-check \
+        --progress-bar=off -q "uv==$PYENV_UV_VERSION"
+    cp "$wheels/venv/bin/uv" /uv
+fi
+rm -rf "$wheels"
 /uv --version >&2
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: venv x on CPython 3.13.5 (uv), for the PYENV line 2
 FROM pyenv-python-3.13.5 AS pyenv-venv-x
+# Index settings without secrets may come as build arguments (credentials: secrets below).
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
+    --mount=type=secret,id=pip.conf,required=false \
+    --mount=type=secret,id=uv.toml,required=false \
+    --mount=type=secret,id=netrc,required=false \
+    --mount=type=secret,id=index-url,required=false \
+    --mount=type=secret,id=extra-index-url,required=false \
     PYENV_NAME=x PYENV_VARIABLE=ASTRO_PYENV_x PYENV_REQUEST=3.13.5 \
     PYENV_VENV=/opt/envs/x PYENV_REQUIREMENTS='' \
-    PYENV_REQUIREMENTS_NAME='' PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_REQUIREMENTS_NAME='' PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
     PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
-# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER), writes
-# its record (PYENV_RECORD at the top of the venv: name, versions, requirements digest,
-# packages) for the manifest, and moves it under PYENV_STATE/export with its parent
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
+# PYENV_CONTEXT, where the context files it names are copied), writes its record
+# (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
+# for the manifest, and moves it under PYENV_STATE/export with its parent
 # directories as the base image has them, for the final stage's COPY --link.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 
 # Settings a base image may carry that would send an install outside the venv.
 export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
@@ -238,6 +281,57 @@ python=$(cat "$PYENV_STATE/python")
 prefix=$(dirname "$(dirname "$python")")
 [ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
 version=$("$python" -c 'import platform; print(platform.python_version())')
+# Index settings: the well-known BuildKit secrets, mounted for this step only, then the
+# PYENV line's own flags (README: Private package indexes); pip and uv read the same.
+secrets=/run/secrets mounted=
+if [ -s "$secrets/index-url" ]; then
+    PIP_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/index-url")
+    export PIP_INDEX_URL UV_INDEX_URL="$PIP_INDEX_URL"
+    mounted="$mounted index-url"
+fi
+if [ -s "$secrets/extra-index-url" ]; then
+    PIP_EXTRA_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/extra-index-url")
+    export PIP_EXTRA_INDEX_URL UV_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"
+    mounted="$mounted extra-index-url"
+fi
+[ -s "$secrets/netrc" ] && export NETRC="$secrets/netrc" && mounted="$mounted netrc"
+[ -s "$secrets/pip.conf" ] && export PIP_CONFIG_FILE="$secrets/pip.conf" && mounted="$mounted pip.conf"
+[ -s "$secrets/uv.toml" ] && export UV_CONFIG_FILE="$secrets/uv.toml" && mounted="$mounted uv.toml"
+[ -n "${PYENV_INDEX_URL:-}" ] && export PIP_INDEX_URL="$PYENV_INDEX_URL" UV_INDEX_URL="$PYENV_INDEX_URL"
+[ -n "${PYENV_EXTRA_INDEX_URL:-}" ] \
+    && export PIP_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL" UV_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL"
+[ -n "${PYENV_TRUSTED_HOST:-}" ] \
+    && export PIP_TRUSTED_HOST="$PYENV_TRUSTED_HOST" UV_INSECURE_HOST="$PYENV_TRUSTED_HOST"
+# An install that fails says which environment, and what a private index would need.
+failed() {
+    say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
+    if [ -z "$mounted" ]; then
+        say "no index credentials were given: if the index needs them, pass a BuildKit" \
+            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
+            "index-url, extra-index-url)"
+    else
+        say "index credentials given as secrets:$mounted"
+    fi
+    exit 1
+}
+# Local paths in requirements files are relative to the build context's root, whose
+# files the install reads are copied to PYENV_CONTEXT at the same layout.
+mkdir -p "$PYENV_CONTEXT"
+cd "$PYENV_CONTEXT"
+# Debian packages the install needs to build (--apt, --apt-file): installed here, with a
+# compiler; what the built extensions then link that the base image lacks is bundled
+# into the venv below, so the final image needs none of them.
+apt_packages=
+if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
+    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
+    apt_packages=$(echo $apt_packages)
+    ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
+    say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
+fi
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.
     : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
@@ -252,10 +346,22 @@ if [ "$PYENV_INSTALLER" = uv ]; then
     [ "$PYENV_SEED" = 1 ] && seed=--seed
     # shellcheck disable=SC2086
     "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
-    if [ -n "$PYENV_REQUIREMENTS" ]; then
+    if [ "${PYENV_LOCK:-}" = uv.lock ]; then
+        # A uv project: `uv sync --locked` semantics (the lock must match pyproject.toml),
+        # without dev dependencies; the project itself too when it is a package, as a
+        # wheel (never editable: its sources stay in this stage).
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv sync --locked"
+        exact=
+        [ "$PYENV_SEED" = 1 ] && exact=--inexact  # keep the seeded pip
+        # shellcheck disable=SC2086
+        UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
+            --compile-bytecode $exact --python "$PYENV_VENV/bin/python" \
+            --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
+    elif [ -n "$PYENV_REQUIREMENTS" ]; then
+        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
         say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
         "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" --compile-bytecode \
-            -r "$PYENV_REQUIREMENTS"
+            -r "$PYENV_REQUIREMENTS" || failed
     fi
 else
     say "creating $PYENV_VENV on $version"
@@ -263,11 +369,39 @@ else
     if [ -n "$PYENV_REQUIREMENTS" ]; then
         say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
         "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-            --progress-bar=off -r "$PYENV_REQUIREMENTS"
+            --progress-bar=off -r "$PYENV_REQUIREMENTS" || failed
     fi
 fi
 
-"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+if [ -n "$apt_packages" ]; then
+    # Libraries the venv's extensions link from the packages just installed (not in the
+    # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
+    libs=$PYENV_VENV/lib/buildkit-pyenv-libs
+    mkdir -p "$libs"
+    find "$PYENV_VENV" -type f -name '*.so*' ! -path "$libs/*" >/tmp/buildkit-pyenv/extensions
+    while read -r extension; do
+        needed=$(ldd "$extension" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $1, $3 }') || continue
+        [ -n "$needed" ] || continue
+        bundled=
+        while read -r soname path; do
+            grep -qxF "$soname" /tmp/buildkit-pyenv/base-libs && continue
+            [ -e "$libs/$soname" ] || { cp -L "$path" "$libs/$soname"; say "bundling $soname"; }
+            bundled=1
+        done <<EOF_NEEDED
+$needed
+EOF_NEEDED
+        if [ -n "$bundled" ]; then
+            relative=$(realpath --relative-to="$(dirname "$extension")" "$libs")
+            patchelf --add-rpath "\$ORIGIN/$relative" "$extension"
+        fi
+    done </tmp/buildkit-pyenv/extensions
+    for lib in "$libs"/*; do
+        if [ -e "$lib" ]; then patchelf --set-rpath '$ORIGIN' "$lib"; fi
+    done
+    rmdir "$libs" 2>/dev/null || true
+fi
+
+PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
 import hashlib, importlib.metadata, json, os, platform, sys
 
 env = os.environ
@@ -277,6 +411,7 @@ if requirements:
     with open(requirements, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
 packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
 record = {
     "name": env["PYENV_NAME"],
     "variable": env["PYENV_VARIABLE"],
@@ -289,7 +424,10 @@ record = {
     "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
+    "lock": env.get("PYENV_LOCK") or None,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+    "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
+    "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
 }
 with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
@@ -300,20 +438,31 @@ BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: the manifest of the environments, for the PYENV line 2
 FROM pyenv-python-3.13.5 AS pyenv-manifest
-COPY --from=pyenv-venv-x /var/lib/buildkit-pyenv/export/opt/envs/x/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
-RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+RUN --mount=type=bind,from=pyenv-venv-x,source=/var/lib/buildkit-pyenv/export/opt/envs/x/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/001.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
-# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
-# stay listed unless a PYENV line here redefines them.
+# into the image manifest PYENV_MANIFEST: into that of the stage built on when there is one
+# (PYENV_STATE/inherited-manifest.json), else the base image's own. Environments listed
+# there stay unless a PYENV line here redefines them.
 set -eu
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 "$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
 import glob, json, os
 
 path = os.environ["PYENV_MANIFEST"]
+parent = os.path.join(os.environ["PYENV_STATE"], "inherited-manifest.json")
 environments = {}
-if os.path.exists(path):
-    with open(path) as inherited:
+for earlier in (parent, path):
+    if not os.path.exists(earlier):
+        continue
+    with open(earlier) as inherited:
         environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+    break
 for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
     with open(record) as handle:
         entry = json.load(handle)

