@@ -11,7 +11,8 @@ from .stats import show_ratio
 
 #: The buildkit-pyenv variants each target is judged for, when measured.
 PYENV = ("image-uv", "source-uv")
-MISSED_CAUSE = "Cause: see note."
+#: Causes are analysed by hand, with the timeline of a build, in docs/performance.md.
+MISSED_CAUSE = "Why: [docs/performance.md](performance.md)."
 
 
 @dataclass(frozen=True)

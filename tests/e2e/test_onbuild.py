@@ -65,5 +65,5 @@ def test_cli_looks_the_triggers_up_in_the_local_engine(onbuild_image, tmp_path):
         [*CLI, "render", *builder], cwd=tmp_path, capture_output=True, text=True
     )
     assert rendered.returncode == 0, rendered.stderr
-    assert f"FROM {ASTRO_IMAGE} AS pyenv-python-3.13\n" in rendered.stdout
+    assert f"FROM {ASTRO_IMAGE} AS pyenv-python-3.13-copy\n" in rendered.stdout
     assert rendered.stderr.startswith("note: the stages that build Python start FROM")
