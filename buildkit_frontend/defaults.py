@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
+# What images built here say about their environments has its own owner (contract.py);
+# these names are re-exported for the modules that read them with the other defaults.
+from .contract import ENV_PREFIX, LABEL_PREFIX, MANIFEST_PATH, RECORD_NAME  # noqa: F401
+
 #: The instruction this project adds to Dockerfiles.
 KEYWORD = "PYENV"
-
-#: Every PYENV environment exports ENV <ENV_PREFIX><name>=<venv>/bin/python.
-ENV_PREFIX = "ASTRO_PYENV_"
 
 #: Interpreters live here, the pyenv way: <PYENV_ROOT>/versions/<version>.
 PYENV_ROOT = "/opt/pyenv"
 
 #: Where a venv goes unless its PYENV line says --path (astro-provider-venv's layout).
 VENV_ROOT = "/home/astro/.venv"
-
-#: The image manifest: every environment of the image, with what the build resolved.
-MANIFEST_PATH = "/etc/buildkit-pyenv/manifest.json"
-
-#: Each venv describes itself in this file at its top (the manifest merges them).
-RECORD_NAME = "buildkit-pyenv.json"
-
-#: Image labels: <LABEL_PREFIX><venv-name> = JSON of what is known before the build.
-LABEL_PREFIX = "buildkit-pyenv.env."
 
 #: Helper-stage scratch space noting the interpreter a stage built; never copied out.
 STATE_DIR = "/var/lib/buildkit-pyenv"

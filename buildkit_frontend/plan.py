@@ -18,11 +18,11 @@ from typing import ClassVar, Union
 from . import defaults
 from .base_os import BaseOS
 from .buildargs import expand, resolve
-from .builder import builder_root
-from .directive import PyenvSpec, nested_error, parse_pyenv
 from .dockerfile import Instruction, ParsedDockerfile, parse
 from .errors import PyenvError
+from .helper_base import builder_root
 from .options import RenderOptions
+from .pyenv_grammar import PyenvSpec, nested_error, parse_pyenv
 from .requirements import (
     ContextPath,
     RequirementsFiles,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import defaults, quoting, templates
+from . import contract, defaults, quoting, templates
 from .defaults import KEYWORD
 from .dockerfile import Instruction, ParsedDockerfile
 from .errors import PyenvError, SourceRange
@@ -308,10 +308,9 @@ def _labels(expansion: Expansion) -> dict[str, str]:
         "venv": spec.venv_path,
         "interpreter": spec.python,
         "requirements": spec.requirements,
-        "requirements-sha256": expansion.requirements_sha256,
+        "requirements_sha256": expansion.requirements_sha256,
     }
-    prefix = f"{defaults.LABEL_PREFIX}{spec.name}."
-    return {prefix + key: value for key, value in facts.items() if value is not None}
+    return {contract.label(spec.name, key): value for key, value in facts.items() if value}
 
 
 class _Scripts:

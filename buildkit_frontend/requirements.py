@@ -243,7 +243,7 @@ def _inside(path: str, shown: str, where: str, kind: str) -> str:
 def package_list(text: str, name: str) -> list[str]:
     """The Debian package names of an Astro-style packages.txt (whitespace-separated,
     `#` comments); RequirementsProblem names the file and line of a bad one."""
-    from .directive import DEBIAN_PACKAGE
+    from .pyenv_grammar import DEBIAN_PACKAGE
 
     names = []
     for number, line in enumerate(text.splitlines(), 1):

@@ -20,12 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .defaults import ENV_PREFIX, MANIFEST_PATH
+from .contract import ENV_PREFIX, MANIFEST_PATH, RECORD_TEXT_KEYS
 
 #: A manifest lists environments, not data: anything larger is not one.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 #: The text fields of a manifest record besides name and interpreter (each may be null).
-_TEXT_FIELDS = ("variable", "python", "requested", "venv", "requirements", "requirements_sha256")
+_TEXT_FIELDS = RECORD_TEXT_KEYS
 
 
 @dataclass(frozen=True)

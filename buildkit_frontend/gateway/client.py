@@ -14,12 +14,55 @@ OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_"
 
 
 @dataclass(frozen=True)
+class FrontendOptions:
+    """The frontend options this frontend reads, each key named here once (BuildKit's
+    dockerui names them so); the rest are only forwarded to dockerfile.v0."""
+
+    filename: str  # "filename": the Dockerfile's path in its directory
+    frontend_image: str | None  # "source": the image BuildKit runs as this frontend
+    subrequest: bool  # "requestid": outline, targets, lint... ask for metadata only
+    dockerfile_key: str | None  # "dockerfilekey": the client's Dockerfile directory
+    context_key: str  # "contextkey": the name of the build context
+    image_resolve_mode: str  # "image-resolve-mode"
+    locals: Mapping[str, str]  # "<name>": what a local or remote context/directory is
+    sessions: Mapping[str, str]  # "local-sessionid:<name>": the session it comes from
+    build_args: Mapping[str, str]  # "build-arg:<NAME>"
+    platform: str | None  # "platform": the first target platform, if named
+
+    @classmethod
+    def parse(cls, opts: Mapping[str, str]) -> FrontendOptions:
+        """Read the options once, with BuildKit's defaults."""
+        prefix, arg = "local-sessionid:", "build-arg:"
+        return cls(
+            filename=opts.get("filename", "Dockerfile"),
+            frontend_image=opts.get("source"),
+            subrequest="requestid" in opts,
+            dockerfile_key=opts.get("dockerfilekey"),
+            context_key=opts.get("contextkey", "context"),
+            image_resolve_mode=opts.get("image-resolve-mode", "default"),
+            locals={k: v for k, v in opts.items() if ":" not in k},
+            sessions={k[len(prefix) :]: v for k, v in opts.items() if k.startswith(prefix)},
+            build_args={k[len(arg) :]: v for k, v in opts.items() if k.startswith(arg)},
+            platform=opts.get("platform", "").split(",")[0].strip() or None,
+        )
+
+    def session(self, local: str, default: str) -> str:
+        """The session a local source `local` is read from."""
+        return self.sessions.get(local, default)
+
+
+@dataclass(frozen=True)
 class FrontendEnv:
     """What BuildKit tells a frontend through its environment (BUILDKIT_WORKERS and
     BUILDKIT_EXPORTEDPRODUCT too, which this frontend has no use for)."""
 
     opts: Mapping[str, str]
     session_id: str
+
+    @property
+    def options(self) -> FrontendOptions:
+        """The options this frontend reads, parsed."""
+        return FrontendOptions.parse(self.opts)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> FrontendEnv:
@@ -33,7 +76,7 @@ class FrontendEnv:
 
     def platform(self) -> ops_pb2.Platform | None:
         """The first target platform the build asks for, if it names one."""
-        first = self.opts.get("platform", "").split(",")[0].strip()
+        first = self.options.platform
         if not first:
             return None
         parts = first.split("/")
@@ -44,8 +87,7 @@ class FrontendEnv:
 
     def build_args(self) -> dict[str, str]:
         """The `build-arg:NAME` options, by NAME."""
-        prefix = "build-arg:"
-        return {k[len(prefix) :]: v for k, v in self.opts.items() if k.startswith(prefix)}
+        return dict(self.options.build_args)
 
 
 class Bridge:

@@ -44,14 +44,15 @@ class DockerfileSource:
 def run(bridge: Bridge, env: FrontendEnv) -> None:
     """Do one build: always ends with a Return, with a result or an error."""
     inputs = dict(bridge.inputs())
-    filename = env.opts.get("filename", "Dockerfile")
+    options = env.options
+    filename = options.filename
     data = b""
     try:
         source = read_dockerfile(bridge, env, inputs)
         filename, data = source.filename, source.data
         text = _decode(data, filename)
         plan = _plan(bridge, env, inputs, source, text)
-        rendered = render(plan, frontend_image=env.opts.get("source"))
+        rendered = render(plan, frontend_image=options.frontend_image)
     except PyenvError as error:
         bridge.return_error(status_of(error, filename, data))
         return
@@ -68,7 +69,7 @@ def run(bridge: Bridge, env: FrontendEnv) -> None:
         # Evaluate, so that a failing PYENV step is reported here and mapped to its
         # line; subrequests (outline, targets, lint) only ask for metadata.
         response = bridge.forward(
-            FORWARD_TO, forwarded_opts(env), inputs, evaluate="requestid" not in env.opts
+            FORWARD_TO, forwarded_opts(env), inputs, evaluate=not options.subrequest
         )
     except grpc.RpcError as error:
         status = status_from_rpc_error(error)
@@ -92,10 +93,11 @@ def read_dockerfile(
     bridge: Bridge, env: FrontendEnv, inputs: dict[str, ops_pb2.Definition]
 ) -> DockerfileSource:
     """The Dockerfile from the `dockerfile` input or the client's local directory."""
-    filename = env.opts.get("filename", "Dockerfile")
-    if "dockerfilekey" not in env.opts and "dockerfile" in inputs:
+    options = env.options
+    filename = options.filename
+    if options.dockerfile_key is None and "dockerfile" in inputs:
         definition = inputs["dockerfile"]
-    elif _REMOTE_CONTEXT.search(env.opts.get("context", "")):
+    elif _REMOTE_CONTEXT.search(options.locals.get("context", "")):
         raise PyenvError(
             "buildkit-pyenv reads the Dockerfile from a local directory; this build's "
             "context is remote",
@@ -103,11 +105,11 @@ def read_dockerfile(
             "`buildkit-pyenv render` first",
         )
     else:
-        local = env.opts.get("dockerfilekey", "dockerfile")
+        local = options.dockerfile_key or "dockerfile"
         names = [filename, filename + ".dockerignore"]
         if posixpath.basename(filename) == "Dockerfile":
             names.append(posixpath.join(posixpath.dirname(filename), "dockerfile"))
-        session = env.opts.get(f"local-sessionid:{local}", env.session_id)
+        session = options.session(local, env.session_id)
         definition = llb.local_source(local, session, names, local)
     ref = bridge.solve_ref(definition)
     data = bridge.read_file(ref, filename)
@@ -157,7 +159,7 @@ def _image_triggers(bridge: Bridge, env: FrontendEnv) -> Callable[[str], list[st
                 config = bridge.image_config(
                     normalize_reference(image),
                     env.platform(),
-                    env.opts.get("image-resolve-mode", "default"),
+                    env.options.image_resolve_mode,
                     env.session_id,
                 )
                 known[image] = list((config.get("config") or {}).get("OnBuild") or [])
@@ -236,12 +238,13 @@ class ContextReader:
         source: DockerfileSource,
     ) -> ContextReader | None:
         """A reader of this build's context; None when it cannot be read here."""
-        local = env.opts.get("contextkey", "context")
+        options = env.options
+        local = options.context_key
         if "context" in inputs:  # dockerfile.v0 applies no ignore file to it
             return cls(bridge, None, bridge.solve_ref(inputs["context"]), None)
-        if _REMOTE_CONTEXT.search(env.opts.get(local, "")):
+        if _REMOTE_CONTEXT.search(options.locals.get(local, "")):
             return None  # BuildKit fetches it later; COPY reports what is missing
-        session = env.opts.get(f"local-sessionid:{local}", env.session_id)
+        session = options.session(local, env.session_id)
         data, name = source.dockerignore, source.filename + DOCKERIGNORE
         if data is None:
             found = bridge.solve_ref(llb.local_source(local, session, [DOCKERIGNORE], local))

@@ -14,6 +14,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 #: What Airflow images need: the runtime helper and the Airflow provider, stdlib only.
 FILES = (
     "buildkit_frontend/__init__.py",
+    "buildkit_frontend/contract.py",
     "buildkit_frontend/defaults.py",
     "buildkit_frontend/runtime.py",
     "buildkit_frontend/airflow/__init__.py",

@@ -177,5 +177,5 @@ def test_manifest_and_labels_from_outside(airflow_image):
     assert tools["requirements_sha256"] == hashlib.sha256(b"cowsay==6.1\n").hexdigest()
     inspect = ["docker", "image", "inspect", "-f", "{{json .Config.Labels}}", airflow_image]
     labels = json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True).stdout)
-    assert labels["buildkit-pyenv.env.tools.requirements-sha256"] == tools["requirements_sha256"]
+    assert labels["buildkit-pyenv.env.tools.requirements_sha256"] == tools["requirements_sha256"]
     assert labels["buildkit-pyenv.env.reports.requested"] == "3.13"

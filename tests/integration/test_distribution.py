@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LICENSE = (ROOT / "LICENSE").read_text()
 RUNTIME_FILES = {
     "buildkit_frontend/__init__.py",
+    "buildkit_frontend/contract.py",
     "buildkit_frontend/defaults.py",
     "buildkit_frontend/runtime.py",
     "buildkit_frontend/airflow/__init__.py",

@@ -253,3 +253,40 @@ def test_only_a_missing_file_reads_as_none(code, details, missing):
     else:
         with pytest.raises(grpc.RpcError):
             bridge.read_file("ref", "Dockerfile.dockerignore")
+
+
+def test_options_are_read_once_with_buildkits_defaults():
+    from buildkit_frontend.gateway.client import FrontendOptions
+
+    empty = FrontendOptions.parse({})
+    assert (empty.filename, empty.context_key, empty.dockerfile_key) == (
+        "Dockerfile",
+        "context",
+        None,
+    )
+    assert (empty.subrequest, empty.image_resolve_mode, empty.platform) == (
+        False,
+        "default",
+        None,
+    )
+    given = FrontendOptions.parse(
+        {
+            "filename": "build/Dockerfile.prod",
+            "source": "registry.example/frontend:1",
+            "requestid": "frontend.outline",
+            "dockerfilekey": "dockerfile2",
+            "contextkey": "ctx",
+            "ctx": "https://example.invalid/repo.git",
+            "local-sessionid:ctx": "s-1",
+            "build-arg:PY": "3.12",
+            "platform": "linux/arm64/v8,linux/amd64",
+        }
+    )
+    assert given.filename == "build/Dockerfile.prod"
+    assert given.frontend_image == "registry.example/frontend:1"
+    assert given.subrequest and given.dockerfile_key == "dockerfile2"
+    assert given.locals["ctx"] == "https://example.invalid/repo.git"
+    assert given.session("ctx", "default") == "s-1"
+    assert given.session("other", "default") == "default"
+    assert given.build_args == {"PY": "3.12"}
+    assert given.platform == "linux/arm64/v8"

@@ -881,7 +881,7 @@ LABEL buildkit-pyenv.env.data.requested=3.12 \
       buildkit-pyenv.env.data.venv=/home/astro/.venv/data \
       buildkit-pyenv.env.data.interpreter=/home/astro/.venv/data/bin/python \
       buildkit-pyenv.env.data.requirements=data-requirements.txt \
-      buildkit-pyenv.env.data.requirements-sha256=e09f656c130b9c08b2c5ab7187c891295e449ed77febea2a6ceee9cc98ccb0fc
+      buildkit-pyenv.env.data.requirements_sha256=e09f656c130b9c08b2c5ab7187c891295e449ed77febea2a6ceee9cc98ccb0fc
 # PYENV ${OTHER_PY:-3.13} other
 COPY --link --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-other /var/lib/buildkit-pyenv/export/ /

@@ -482,7 +482,7 @@ LABEL buildkit-pyenv.env.etl.requested=3.12 \
       buildkit-pyenv.env.etl.venv=/home/astro/.venv/etl \
       buildkit-pyenv.env.etl.interpreter=/home/astro/.venv/etl/bin/python \
       buildkit-pyenv.env.etl.requirements=reqs/etl.txt \
-      buildkit-pyenv.env.etl.requirements-sha256=7cc4959877dbe6b6c63a8eb1bfe3bfb545fa8fe5b28b1b2c13e4a7c1c0d1c4d4
+      buildkit-pyenv.env.etl.requirements_sha256=7cc4959877dbe6b6c63a8eb1bfe3bfb545fa8fe5b28b1b2c13e4a7c1c0d1c4d4
 COPY --link --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
 COPY --from=0 /etc/os-release /tmp/os-release
 RUN --mount=type=bind,from=0,target=/deps true
@@ -747,7 +747,7 @@ LABEL buildkit-pyenv.env.checks.requested=3.12 \
       buildkit-pyenv.env.checks.venv=/home/astro/.venv/checks \
       buildkit-pyenv.env.checks.interpreter=/home/astro/.venv/checks/bin/python \
       buildkit-pyenv.env.checks.requirements=reqs/checks.txt \
-      buildkit-pyenv.env.checks.requirements-sha256=8004a972c3d5c274d8c808e8d8afe03b9aca8af8eebf3df4298f114d8008b754
+      buildkit-pyenv.env.checks.requirements_sha256=8004a972c3d5c274d8c808e8d8afe03b9aca8af8eebf3df4298f114d8008b754
 COPY --link --from=pyenv-manifest-2 /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
 COPY --from=7 /etc/hostname /tmp/hostname
 RUN --mount=from=7,target=/app echo from=1

@@ -683,7 +683,7 @@ LABEL buildkit-pyenv.env.tools.requested=3.13 \
       buildkit-pyenv.env.tools.venv=/home/astro/.venv/tools \
       buildkit-pyenv.env.tools.interpreter=/home/astro/.venv/tools/bin/python \
       buildkit-pyenv.env.tools.requirements=requirements.txt \
-      buildkit-pyenv.env.tools.requirements-sha256=0da178fba21a6debdac12539bf4943dc2cac92493381edfeeb9f5bbea8a14b7e
+      buildkit-pyenv.env.tools.requirements_sha256=0da178fba21a6debdac12539bf4943dc2cac92493381edfeeb9f5bbea8a14b7e
 # PYENV 3.13 reports reports.txt
 COPY --link --from=pyenv-venv-reports /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_reports=/home/astro/.venv/reports/bin/python
@@ -691,6 +691,6 @@ LABEL buildkit-pyenv.env.reports.requested=3.13 \
       buildkit-pyenv.env.reports.venv=/home/astro/.venv/reports \
       buildkit-pyenv.env.reports.interpreter=/home/astro/.venv/reports/bin/python \
       buildkit-pyenv.env.reports.requirements=reports.txt \
-      buildkit-pyenv.env.reports.requirements-sha256=ec7a18638a6c2e82eef1b716e7183f3b869a0efae952c968d9a42e4a5dd7dde8
+      buildkit-pyenv.env.reports.requirements_sha256=ec7a18638a6c2e82eef1b716e7183f3b869a0efae952c968d9a42e4a5dd7dde8
 COPY --link --from=pyenv-manifest /etc/buildkit-pyenv/manifest.json /etc/buildkit-pyenv/manifest.json
 USER astro

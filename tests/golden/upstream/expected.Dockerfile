@@ -854,7 +854,7 @@ LABEL buildkit-pyenv.env.snowpark.requested=3.8 \
       buildkit-pyenv.env.snowpark.venv=/home/astro/.venv/snowpark \
       buildkit-pyenv.env.snowpark.interpreter=/home/astro/.venv/snowpark/bin/python \
       buildkit-pyenv.env.snowpark.requirements=snowpark-requirements.txt \
-      buildkit-pyenv.env.snowpark.requirements-sha256=f5b2b92b416b1f226d3f398e08bc416d7d5370f6a0bb690dd39382bc1e8925c5
+      buildkit-pyenv.env.snowpark.requirements_sha256=f5b2b92b416b1f226d3f398e08bc416d7d5370f6a0bb690dd39382bc1e8925c5
 # PYENV 3.10 venv1
 COPY --link --from=pyenv-python-3.10 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-venv1 /var/lib/buildkit-pyenv/export/ /

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from buildkit_frontend.directive import check_not_nested, parse_pyenv
 from buildkit_frontend.errors import PyenvError, SourceRange
+from buildkit_frontend.pyenv_grammar import check_not_nested, parse_pyenv
 
 WHERE = SourceRange("Dockerfile", 3, 3)
 

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 from . import defaults
 from .buildargs import expand
-from .directive import PyenvSpec
 from .errors import PyenvError
 from .options import RenderOptions
+from .pyenv_grammar import PyenvSpec
 from .stages import Root
 
 # Astronomer's runtime images run ONBUILD triggers unless their tag ends with -base.
