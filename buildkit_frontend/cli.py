@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, runtime
+from . import __version__, defaults, runtime
 from .context import DOCKERIGNORE
 from .defaults import MANIFEST_PATH
 from .errors import EngineError, PyenvError
 
 if TYPE_CHECKING:
+    from .docker_command import BuildCommand
     from .plan import Plan
 
 # The Dockerfile commands import the renderer (dockerfile-parse, Jinja2) when they run,
@@ -290,7 +291,7 @@ def build_command(args: tuple[str, ...]) -> None:
             "Dockerfile and build that",
         )
     dockerfile = parsed.dockerfile or str(context / "Dockerfile")
-    text = render(_load(dockerfile, parsed.build_args, context)).text
+    text = render(_load(dockerfile, _with_secret_ids(parsed), context)).text
     own_ignore = Path(dockerfile)
     own_ignore = own_ignore.with_name(own_ignore.name + DOCKERIGNORE)
     with tempfile.TemporaryDirectory(prefix="buildkit-pyenv-") as scratch:
@@ -309,6 +310,16 @@ def build_command(args: tuple[str, ...]) -> None:
         except FileNotFoundError:
             raise EngineError("docker is not installed or not on PATH") from None
     sys.exit(completed.returncode)
+
+
+def _with_secret_ids(parsed: BuildCommand) -> tuple[str, ...]:
+    """The build args to render with: PYENV_SECRETS names the --secret ids an install
+    reads, unless the command sets it itself (only named secrets are mounted)."""
+    named = any(arg.startswith(f"{defaults.SECRETS_ARG}=") for arg in parsed.build_args)
+    secrets = [s for s in parsed.secret_ids if s in defaults.SECRET_IDS]
+    if named or not secrets:
+        return parsed.build_args
+    return (*parsed.build_args, f"{defaults.SECRETS_ARG}={','.join(secrets)}")
 
 
 def _output_target(output: str, dockerfile: str) -> Path:

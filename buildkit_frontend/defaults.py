@@ -47,6 +47,13 @@ DEFAULT_UV_VERSION = "0.13.9"
 #: ...or out of a uv image the user names (the official one has /uv at its root).
 UV_IMAGE_ARG = "PYENV_UV_IMAGE"
 
+#: The BuildKit secrets an install step mounts (for private package indexes), named in
+#: this build argument: each secret mount makes BuildKit ask the client for it when the
+#: step starts (seconds with Docker's build driver), so only those named are mounted.
+#: `buildkit-pyenv build` sets it from its --secret ids.
+SECRETS_ARG = "PYENV_SECRETS"
+SECRET_IDS = ("netrc", "index-url", "extra-index-url", "pip.conf", "uv.toml")
+
 #: Build argument naming the image helper stages start from, for base images whose
 #: ONBUILD triggers must not run there.
 BUILDER_ARG = "PYENV_BUILDER_IMAGE"

@@ -3,6 +3,7 @@ takes options before or after the context (`build -t x .`, `build . -t x`)."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ class BuildCommand:
     build_args: tuple[str, ...]  # every --build-arg value, in order
     context: str
     docker_args: tuple[str, ...]  # the rest for `docker buildx build`, in order
+    secret_ids: tuple[str, ...] = ()  # the id of each --secret, as buildx names it
 
 
 def parse_build_command(args: Sequence[str]) -> BuildCommand:
@@ -46,6 +48,7 @@ def parse_build_command(args: Sequence[str]) -> BuildCommand:
     build_args: list[str] = []
     contexts: list[str] = []
     passed: list[str] = []
+    secret_ids: list[str] = []
     index = 0
     while index < len(args):
         arg = args[index]
@@ -67,13 +70,15 @@ def parse_build_command(args: Sequence[str]) -> BuildCommand:
                 passed += [name, value]
                 if name == "--build-arg":
                     build_args.append(value)
+                elif name == "--secret":
+                    secret_ids.append(_secret_id(value))
     if len(contexts) > 1:
         raise PyenvError(
             "more than one build context: " + ", ".join(repr(c) for c in contexts),
             hint="give one CONTEXT; docker build options may come before or after it",
         )
     context = contexts[0] if contexts else "."
-    return BuildCommand(dockerfile, tuple(build_args), context, tuple(passed))
+    return BuildCommand(dockerfile, tuple(build_args), context, tuple(passed), tuple(secret_ids))
 
 
 def _option(arg: str, following: Sequence[str]) -> tuple[list[tuple[str, str | None]], int]:
@@ -103,3 +108,15 @@ def _value(name: str, following: Sequence[str]) -> str:
     if not following:
         raise PyenvError(f"option {name} needs a value")
     return following[0]
+
+
+def _secret_id(value: str) -> str:
+    """The id buildx gives a --secret: its id=, else the name of its src= file or env=
+    variable (buildx's parseSecret)."""
+    fields = dict(field.partition("=")[::2] for field in value.split(","))
+    if fields.get("id"):
+        return fields["id"]
+    source = fields.get("src") or fields.get("source")
+    if source:
+        return posixpath.basename(source)
+    return fields.get("env", value)

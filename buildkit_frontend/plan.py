@@ -87,6 +87,8 @@ class VenvStage:
     #: The context paths the install reads (the requirements file first, then what it
     #: names); just the requirements file when the context could not be read.
     context_paths: tuple[ContextPath, ...] = ()
+    #: The BuildKit secrets its install step mounts (PYENV_SECRETS).
+    secrets: tuple[str, ...] = ()
     stage_count: ClassVar[int] = 1
 
 
@@ -241,7 +243,7 @@ class _Planner:
                 )
             if spec.apt_file and all(p.path != spec.apt_file for p in paths):
                 paths = (*paths, ContextPath(spec.apt_file))
-            venv = VenvStage(name, interpreter, spec, installer, uv, paths)
+            venv = VenvStage(name, interpreter, spec, installer, uv, paths, self.settings.secrets)
             self.helpers[stage.index].append(venv)
             own.append(venv)
             lines.append((instruction, venv, key not in present))

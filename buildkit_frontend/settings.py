@@ -38,6 +38,8 @@ class BuildSettings:
     uv_version: str = defaults.DEFAULT_UV_VERSION
     uv_image: str | None = None  # None: uv from PyPI
     builder_image: str | None = None
+    #: The BuildKit secrets install steps mount (SECRET_IDS), from PYENV_SECRETS.
+    secrets: tuple[str, ...] = ()
     #: Defaults of the ARGs the source provider's stages declare (BUILD_ARG_DEFAULTS).
     source_args: Mapping[str, str] = field(default_factory=dict)
 
@@ -86,6 +88,7 @@ def resolve_settings(
         ),
         uv_image=checked(defaults.UV_IMAGE_ARG, REFERENCE, "an image reference"),
         builder_image=checked(defaults.BUILDER_ARG, REFERENCE, "an image reference"),
+        secrets=_secret_ids(value(defaults.SECRETS_ARG)),
         source_args={
             "PYENV_PYTHON_MIRROR": checked(
                 "PYENV_PYTHON_MIRROR",
@@ -102,3 +105,17 @@ def resolve_settings(
             ),
         },
     )
+
+
+def _secret_ids(text: str | None) -> tuple[str, ...]:
+    """The secret ids PYENV_SECRETS names (comma or space separated), each a known one."""
+    found: list[str] = []
+    for secret in (text or "").replace(",", " ").split():
+        if secret not in defaults.SECRET_IDS:
+            raise PyenvError(
+                f"build arg {defaults.SECRETS_ARG} names {secret!r}, not a secret an install reads",
+                hint=f"name some of: {', '.join(defaults.SECRET_IDS)}",
+            )
+        if secret not in found:
+            found.append(secret)
+    return tuple(found)

@@ -63,8 +63,10 @@ failed() {
     say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
     if [ -z "$mounted" ]; then
         say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
-            "index-url, extra-index-url)"
+            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
+            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
+            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
+            "its --secret ids itself)"
     else
         say "index credentials given as secrets:$mounted"
     fi

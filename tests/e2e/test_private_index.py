@@ -177,3 +177,4 @@ def test_without_the_secret_the_build_fails_at_the_pyenv_line(
     assert "installing private.txt for PYENV 3.13 private failed" in result.output
     assert "no index credentials were given" in result.output
     assert "--secret id=netrc" in result.output
+    assert "--build-arg PYENV_SECRETS=netrc" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -390,3 +391,27 @@ def test_build_refuses_two_contexts(project):
     done = run("build", str(project), "-t", "x", str(project))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "error: more than one build context" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("secret", "mounted"),
+    [
+        (["--secret", "id=netrc,src=/dev/null"], ["netrc"]),
+        (["--secret=id=index-url,env=INDEX_URL"], ["index-url"]),
+        (["--secret", "src=/home/ci/pip.conf"], ["pip.conf"]),  # buildx: id = file name
+        (["--secret", "id=deploy-key,src=/dev/null"], []),  # not one an install reads
+        ([], []),
+    ],
+)
+def test_build_mounts_the_secrets_it_is_given(project, tmp_path_factory, secret, mounted):
+    """`build --secret id=netrc,...` mounts that secret for the installs, and no other:
+    each mount costs a step a round trip to the client."""
+    scratch = tmp_path_factory.mktemp("docker")
+    env = fake_docker(scratch)
+    done = run("build", *RELEASE, *secret, str(project), env=env)
+    assert done.returncode == 0, done.stderr
+    call = json.loads((scratch / "docker-call.json").read_text())
+    # The project's two environments, each mounting exactly those.
+    assert re.findall(r"--mount=type=secret,id=([^,]+),", call["text"]) == mounted * 2
+    # docker still gets every --secret.
+    assert ("--secret" in call["args"]) == bool(secret)

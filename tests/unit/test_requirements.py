@@ -3,6 +3,8 @@ inline credentials; what the venv stage copies, and the errors at the PYENV line
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from buildkit_frontend.errors import PyenvError
@@ -173,17 +175,35 @@ def test_index_flags_and_secret_mounts_in_the_venv_stage():
         "--extra-index-url=https://more.invalid/simple --trusted-host=pkgs.invalid:8443 "
         "3.13 etl requirements.txt\n",
         "Dockerfile",
-        RenderOptions(base_os=debian()),
+        RenderOptions({"PYENV_SECRETS": "netrc, pip.conf,netrc"}, base_os=debian()),
     )
     text = render(plan).text
     stage = text[text.index("AS pyenv-venv-etl") :]
-    for secret in ("pip.conf", "uv.toml", "netrc", "index-url", "extra-index-url"):
-        assert f"--mount=type=secret,id={secret},required=false" in stage
+    mounts = re.findall(r"--mount=type=secret,id=([^,]+),required=false", stage)
+    assert mounts == ["netrc", "pip.conf"]
     assert (
         "PYENV_INDEX_URL=https://pkgs.invalid/simple/ "
         "PYENV_EXTRA_INDEX_URL=https://more.invalid/simple PYENV_TRUSTED_HOST=pkgs.invalid:8443"
     ) in stage
     assert "\nARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST" in stage
+
+
+def test_without_pyenv_secrets_no_secret_is_mounted():
+    # Each secret mount costs the step a round trip to the client when it starts.
+    plan = plan_dockerfile(
+        "FROM img\nPYENV 3.13 etl\n", "Dockerfile", RenderOptions(base_os=debian())
+    )
+    assert "type=secret" not in render(plan).text
+
+
+def test_an_unknown_secret_id_is_an_error_naming_the_build_arg():
+    with pytest.raises(PyenvError) as raised:
+        plan_dockerfile(
+            "FROM img\nPYENV 3.13 etl\n",
+            "Dockerfile",
+            RenderOptions({"PYENV_SECRETS": "netrc,token"}, base_os=debian()),
+        )
+    assert "PYENV_SECRETS names 'token'" in str(raised.value)
 
 
 @pytest.mark.parametrize(

@@ -220,11 +220,6 @@ FROM pyenv-python-3.12-copy AS pyenv-venv-etl
 ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv `
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv `
-    --mount=type=secret,id=pip.conf,required=false `
-    --mount=type=secret,id=uv.toml,required=false `
-    --mount=type=secret,id=netrc,required=false `
-    --mount=type=secret,id=index-url,required=false `
-    --mount=type=secret,id=extra-index-url,required=false `
     PYENV_NAME=etl PYENV_VARIABLE=ASTRO_PYENV_etl PYENV_REQUEST=3.12 `
     PYENV_VENV=/opt/envs/etl PYENV_REQUIREMENTS='' `
     PYENV_REQUIREMENTS_NAME='' PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json `
@@ -295,8 +290,10 @@ failed() {
     say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
     if [ -z "$mounted" ]; then
         say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
-            "index-url, extra-index-url)"
+            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
+            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
+            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
+            "its --secret ids itself)"
     else
         say "index credentials given as secrets:$mounted"
     fi

@@ -361,11 +361,6 @@ ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_U
 COPY ["requirements.txt", "/tmp/buildkit-pyenv/context/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
-    --mount=type=secret,id=pip.conf,required=false \
-    --mount=type=secret,id=uv.toml,required=false \
-    --mount=type=secret,id=netrc,required=false \
-    --mount=type=secret,id=index-url,required=false \
-    --mount=type=secret,id=extra-index-url,required=false \
     PYENV_NAME=fast PYENV_VARIABLE=ASTRO_PYENV_fast PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/fast PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/requirements.txt \
     PYENV_REQUIREMENTS_NAME=requirements.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
@@ -436,8 +431,10 @@ failed() {
     say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
     if [ -z "$mounted" ]; then
         say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
-            "index-url, extra-index-url)"
+            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
+            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
+            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
+            "its --secret ids itself)"
     else
         say "index credentials given as secrets:$mounted"
     fi
@@ -571,11 +568,6 @@ FROM pyenv-python-3.13-copy AS pyenv-venv-classic
 ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
 COPY ["requirements.txt", "/tmp/buildkit-pyenv/context/requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
-    --mount=type=secret,id=pip.conf,required=false \
-    --mount=type=secret,id=uv.toml,required=false \
-    --mount=type=secret,id=netrc,required=false \
-    --mount=type=secret,id=index-url,required=false \
-    --mount=type=secret,id=extra-index-url,required=false \
     PYENV_NAME=classic PYENV_VARIABLE=ASTRO_PYENV_classic PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/classic PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/requirements.txt \
     PYENV_REQUIREMENTS_NAME=requirements.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
@@ -646,8 +638,10 @@ failed() {
     say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
     if [ -z "$mounted" ]; then
         say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
-            "index-url, extra-index-url)"
+            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
+            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
+            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
+            "its --secret ids itself)"
     else
         say "index credentials given as secrets:$mounted"
     fi
@@ -781,11 +775,6 @@ FROM pyenv-python-3.11 AS pyenv-venv-built
 ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
-    --mount=type=secret,id=pip.conf,required=false \
-    --mount=type=secret,id=uv.toml,required=false \
-    --mount=type=secret,id=netrc,required=false \
-    --mount=type=secret,id=index-url,required=false \
-    --mount=type=secret,id=extra-index-url,required=false \
     PYENV_NAME=built PYENV_VARIABLE=ASTRO_PYENV_built PYENV_REQUEST=3.11 \
     PYENV_VENV=/home/astro/.venv/built PYENV_REQUIREMENTS='' \
     PYENV_REQUIREMENTS_NAME='' PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
@@ -856,8 +845,10 @@ failed() {
     say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
     if [ -z "$mounted" ]; then
         say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret, e.g. --secret id=netrc,src=\$HOME/.netrc (or id=pip.conf, uv.toml," \
-            "index-url, extra-index-url)"
+            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
+            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
+            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
+            "its --secret ids itself)"
     else
         say "index credentials given as secrets:$mounted"
     fi
