@@ -626,6 +626,20 @@ def _kind_order(stage: HelperStage) -> int:
     return (InterpreterStage, UvStage, VenvStage, ManifestStage).index(type(stage))
 
 
+def context_files_named(text: str, filename: str, build_args: Mapping[str, str]) -> list[str]:
+    """The build-context files the PYENV lines name themselves (requirements files, lock
+    projects, --apt-file), read from the text alone: what the frontend fetches from the
+    context before it plans, so that it plans once with the files at hand."""
+    dockerfile = parse(text, filename)
+    options = RenderOptions(build_args)
+    global_args, stages = _global_args_and_stages(dockerfile, options)
+    named: set[str] = set()
+    for stage in stages:
+        for _, spec in _stage_specs(dockerfile, stage, global_args, options, {}, {}):
+            named.update(name for name in (spec.requirements, spec.apt_file) if name)
+    return sorted(named)
+
+
 def plan_dockerfile(text: str, filename: str, options: RenderOptions) -> Plan:
     """Parse and plan Dockerfile `text` in one step."""
     return make_plan(parse(text, filename), options)

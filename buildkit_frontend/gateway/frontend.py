@@ -19,7 +19,7 @@ from ..base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from ..context import DOCKERIGNORE, Ignore, read_ignore
 from ..errors import PyenvError
 from ..options import RenderOptions
-from ..plan import Plan, plan_dockerfile
+from ..plan import Plan, context_files_named, plan_dockerfile
 from ..render import render
 from . import llb
 from .client import Bridge, FrontendEnv, without_definitions
@@ -128,18 +128,16 @@ def _plan(
     source: DockerfileSource,
     text: str,
 ) -> Plan:
-    """Plan twice: once to learn the requirements files, once reading the context."""
+    """Plan once, with the context files the PYENV lines name fetched first (in one
+    round; the files they include are read as the plan finds them)."""
     build_args = env.build_args()
     triggers = _image_triggers(bridge, env)
     base_os = _base_os(bridge, env)
-    options = RenderOptions(build_args, image_triggers=triggers, base_os=base_os)
-    first = plan_dockerfile(text, source.filename, options)
-    wanted = sorted({s.requirements for s in first.environments if s.requirements})
-    if not wanted:
-        return first
-    reader = ContextReader.open(bridge, env, inputs, source)
+    wanted = context_files_named(text, source.filename, build_args)
+    reader = ContextReader.open(bridge, env, inputs, source) if wanted else None
     if reader is None:
-        return first
+        options = RenderOptions(build_args, image_triggers=triggers, base_os=base_os)
+        return plan_dockerfile(text, source.filename, options)
     reader.prefetch(wanted)
     ignore = reader.ignore
     label = "the build context" + (f" (after {ignore.name})" if ignore is not None else "")

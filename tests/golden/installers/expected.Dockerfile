@@ -160,10 +160,15 @@ if unresolved; then
 fi
 LD_LIBRARY_PATH= "$python" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
     || die "CPython $version lacks a standard module (see above)"
+# What builds C extensions against this interpreter (the Makefile and objects of
+# config-X.Y) serves venv builds, which run on the copied stage, not the image; the
+# headers are gone from the image for the same reason.
+rm -rf "$prefix/lib/python$minor"/config-"$minor"*
 # Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
 # Unchecked hashes: the files never change in the image, whatever their timestamps.
+# Not for pydoc_data, the text of help() (half a megabyte of bytecode no task imports).
 "$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
-    -x '/(test|tests|idle_test)/' "$prefix/lib/python$minor" >/dev/null \
+    -x '/(test|tests|idle_test|pydoc_data)/' "$prefix/lib/python$minor" >/dev/null \
     || die "compiling the standard library of CPython $version failed"
 say "CPython $version is finished in $prefix"
 BUILDKIT_PYENV_EOF
