@@ -7,6 +7,8 @@ a slow package index) spreads over all of them instead of favouring one.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
+from typing import Any
 
 from tests.bed import fixtures
 
@@ -100,17 +102,31 @@ def cold(h: Harness) -> list[Row]:
     return rows
 
 
-def edit(h: Harness) -> list[Row]:
-    """From a built project, one requirements file gains a package; the rebuild is timed
-    and its install and interpreter steps that ran are counted."""
+def _rebuilds(
+    h: Harness, change: Callable[[Any, str], None], before: str, after: str
+) -> tuple[list[Variant], dict[str, list[Build]]]:
+    """Each variant built, changed by `change(context, nonce)`, and rebuilt (timed),
+    taking turns within each repetition."""
     chosen = h.variants(BUILT)
     runs: dict[str, list[Build]] = {v.key: [] for v in chosen}
     for _ in range(h.repeat):
         for variant in chosen:
             context = h.context(variant)
-            h.build(variant, context, what="build before the edit")
-            context.edit_requirements(nonce())
-            runs[variant.key].append(h.build(variant, context, what="rebuild after an edit"))
+            h.build(variant, context, what=before)
+            change(context, nonce())
+            runs[variant.key].append(h.build(variant, context, what=after))
+    return chosen, runs
+
+
+def edit(h: Harness) -> list[Row]:
+    """From a built project, one requirements file gains a package; the rebuild is timed
+    and its install and interpreter steps that ran are counted."""
+    chosen, runs = _rebuilds(
+        h,
+        lambda context, mark: context.edit_requirements(mark),
+        "build before the edit",
+        "rebuild after an edit",
+    )
     rows = []
     for variant in chosen:
         note, counts = _steps_note(variant, runs[variant.key])
@@ -131,14 +147,12 @@ def edit(h: Harness) -> list[Row]:
 def add(h: Harness) -> list[Row]:
     """From a built project, a fourth environment (3.13, one package) is added at the
     end of the Dockerfile."""
-    chosen = h.variants(BUILT)
-    runs: dict[str, list[Build]] = {v.key: [] for v in chosen}
-    for _ in range(h.repeat):
-        for variant in chosen:
-            context = h.context(variant)
-            h.build(variant, context, what="build before adding an environment")
-            context.add_environment(nonce())
-            runs[variant.key].append(h.build(variant, context, what="rebuild with a new line"))
+    chosen, runs = _rebuilds(
+        h,
+        lambda context, mark: context.add_environment(mark),
+        "build before adding an environment",
+        "rebuild with a new line",
+    )
     rows = []
     for variant in chosen:
         builds = runs[variant.key]

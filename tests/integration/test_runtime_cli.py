@@ -15,11 +15,16 @@ def run(*args: str, env: dict[str, str]):
     )
 
 
+def _executable(path):
+    """An executable file at `path`: what the runtime checks an interpreter for."""
+    path.parent.mkdir(parents=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
 def test_which_and_envs(tmp_path):
-    python = tmp_path / "tools/bin/python"
-    python.parent.mkdir(parents=True)
-    python.write_text("#!/bin/sh\n")
-    python.chmod(0o755)
+    python = _executable(tmp_path / "tools/bin/python")
     manifest = tmp_path / "manifest.json"
     manifest.write_text(
         json.dumps(
@@ -58,10 +63,7 @@ def test_which_and_envs(tmp_path):
 
 
 def test_a_broken_manifest_is_an_error_without_a_traceback(tmp_path):
-    python = tmp_path / "tools/bin/python"
-    python.parent.mkdir(parents=True)
-    python.write_text("#!/bin/sh\n")
-    python.chmod(0o755)
+    python = _executable(tmp_path / "tools/bin/python")
     manifest = tmp_path / "manifest.json"
     manifest.write_text(
         json.dumps(

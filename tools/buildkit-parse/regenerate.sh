@@ -7,14 +7,8 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures="$here/../../tests/fixtures/buildkit-parse"
-git_dir=${BUILDKIT_GIT_DIR:-/work/.mirror/moby+buildkit/repo}
-rev=${BUILDKIT_REV:-HEAD}
-if [ -z "${GO:-}" ]; then
-    GO=go
-    for candidate in /usr/lib/go-1.2[4-9]/bin/go; do
-        [ -x "$candidate" ] && GO=$candidate
-    done
-fi
+# shellcheck source=../buildkit-go-env.sh
+. "$here/../buildkit-go-env.sh"
 
 # BuildKit's parser imports util/stack, which brings these modules (from vendor/).
 modules="github.com/pkg/errors github.com/containerd/typeurl/v2 google.golang.org/protobuf
