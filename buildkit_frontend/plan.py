@@ -424,15 +424,23 @@ def _requirements_digest(spec: PyenvSpec, options: RenderOptions) -> str | None:
     """The SHA-256 of the requirements file; an error if the context lacks it."""
     if not spec.requirements or options.context_file is None:
         return None
-    data = options.context_file(spec.requirements)
+    data = _context_file(spec, options, spec.requirements, "requirements file")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _context_file(spec: PyenvSpec, options: RenderOptions, path: str, what: str) -> bytes:
+    """The bytes of a context file the line of `spec` names; an error at that line when
+    the build cannot see it (options.context_file is set)."""
+    assert options.context_file is not None
+    data = options.context_file(path)
     if data is None:
         raise PyenvError(
-            f"requirements file {spec.requirements!r} is not in {options.context_label}",
+            f"{what} {path!r} is not in {options.context_label}",
             spec.where,
             spec.source,
             "paths are relative to the build context, as for COPY",
         )
-    return hashlib.sha256(data).hexdigest()
+    return data
 
 
 def _requirements_files(spec: PyenvSpec, options: RenderOptions) -> RequirementsFiles:
@@ -485,14 +493,7 @@ def _check_apt_file(spec: PyenvSpec, options: RenderOptions) -> None:
     """The --apt-file of `spec` is in the context and lists Debian package names."""
     if spec.apt_file is None or options.context_file is None:
         return
-    data = options.context_file(spec.apt_file)
-    if data is None:
-        raise PyenvError(
-            f"--apt-file {spec.apt_file!r} is not in {options.context_label}",
-            spec.where,
-            spec.source,
-            "paths are relative to the build context, as for COPY",
-        )
+    data = _context_file(spec, options, spec.apt_file, "--apt-file")
     try:
         package_list(data.decode("utf-8", "replace"), spec.apt_file)
     except RequirementsProblem as problem:

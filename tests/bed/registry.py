@@ -89,12 +89,17 @@ def serve(directory: Path) -> Iterator[Registry]:
         _wait_for(f"http://127.0.0.1:{port}/v2/", process, log)
         yield Registry(f"127.0.0.1:{port}", log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=20)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """End a process the bed started: politely, then for sure after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.bed.registry import free_port
+from tests.bed.registry import free_port, stop
 
 NAMESPACE = "buildkit-pyenv-remote"
 BRIDGE = "bkpyenv-remote0"
@@ -88,12 +88,7 @@ def serve(directory: Path) -> Iterator[str]:
         yield host
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=60)
         _bridge_down()
         shutil.rmtree(data_root, ignore_errors=True)
 
