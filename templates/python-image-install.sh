@@ -48,18 +48,19 @@ rm -f "$prefix"/lib/python"$minor"/lib-dynload/_test*.so \
     "$prefix"/lib/python"$minor"/lib-dynload/_xxtestfuzz*.so \
     "$prefix"/lib/python"$minor"/lib-dynload/xx*.so
 
-# Libraries the base lacks come from the same image, next to the interpreter; the scan
-# sees those already bundled, so that their own dependencies are found too.
+# Libraries the base lacks come from the same image, next to the interpreter; then the
+# libraries just bundled are scanned in turn, so that their own dependencies come too.
 missing() {
-    LD_LIBRARY_PATH=$prefix/lib ldd "$prefix/bin/python$minor" "$prefix"/lib/*.so* \
-        "$prefix"/lib/python"$minor"/lib-dynload/*.so 2>/dev/null \
+    LD_LIBRARY_PATH=$prefix/lib ldd "$@" 2>/dev/null \
         | awk '$2 == "=>" && $3 == "not" { print $1 }' | sort -u
 }
 : >"$PYENV_STATE/bundled-libs"
+sonames=$(missing "$prefix/bin/python$minor" "$prefix"/lib/*.so* "$prefix"/lib/python"$minor"/lib-dynload/*.so)
 for _ in 1 2 3 4 5 6; do
-    sonames=$(missing)
     [ -n "$sonames" ] || break
+    bundled=
     for soname in $sonames; do
+        [ -e "$prefix/lib/$soname" ] && continue
         found=
         for dir in "$dist"/usr/local/lib "$dist"/usr/lib/*-linux-gnu* "$dist"/lib/*-linux-gnu*; do
             if [ -e "$dir/$soname" ]; then found=$dir/$soname; break; fi
@@ -67,7 +68,10 @@ for _ in 1 2 3 4 5 6; do
         [ -n "$found" ] || die "$PYENV_IMAGE lacks $soname, which CPython $version needs"
         cp -L "$found" "$prefix/lib/$soname"
         echo "$soname" >>"$PYENV_STATE/bundled-libs"
+        bundled="$bundled $prefix/lib/$soname"
     done
+    # shellcheck disable=SC2086 # one path a word: the paths have no spaces
+    sonames=$([ -z "$bundled" ] || missing $bundled)
 done
 [ -z "$sonames" ] || die "cannot bundle what CPython $version needs: $(echo $sonames)"
 printf '%s\n' "$prefix/lib" >"$PYENV_STATE/library-path"

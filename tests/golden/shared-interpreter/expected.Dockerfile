@@ -59,18 +59,19 @@ rm -f "$prefix"/lib/python"$minor"/lib-dynload/_test*.so \
     "$prefix"/lib/python"$minor"/lib-dynload/_xxtestfuzz*.so \
     "$prefix"/lib/python"$minor"/lib-dynload/xx*.so
 
-# Libraries the base lacks come from the same image, next to the interpreter; the scan
-# sees those already bundled, so that their own dependencies are found too.
+# Libraries the base lacks come from the same image, next to the interpreter; then the
+# libraries just bundled are scanned in turn, so that their own dependencies come too.
 missing() {
-    LD_LIBRARY_PATH=$prefix/lib ldd "$prefix/bin/python$minor" "$prefix"/lib/*.so* \
-        "$prefix"/lib/python"$minor"/lib-dynload/*.so 2>/dev/null \
+    LD_LIBRARY_PATH=$prefix/lib ldd "$@" 2>/dev/null \
         | awk '$2 == "=>" && $3 == "not" { print $1 }' | sort -u
 }
 : >"$PYENV_STATE/bundled-libs"
+sonames=$(missing "$prefix/bin/python$minor" "$prefix"/lib/*.so* "$prefix"/lib/python"$minor"/lib-dynload/*.so)
 for _ in 1 2 3 4 5 6; do
-    sonames=$(missing)
     [ -n "$sonames" ] || break
+    bundled=
     for soname in $sonames; do
+        [ -e "$prefix/lib/$soname" ] && continue
         found=
         for dir in "$dist"/usr/local/lib "$dist"/usr/lib/*-linux-gnu* "$dist"/lib/*-linux-gnu*; do
             if [ -e "$dir/$soname" ]; then found=$dir/$soname; break; fi
@@ -78,7 +79,10 @@ for _ in 1 2 3 4 5 6; do
         [ -n "$found" ] || die "$PYENV_IMAGE lacks $soname, which CPython $version needs"
         cp -L "$found" "$prefix/lib/$soname"
         echo "$soname" >>"$PYENV_STATE/bundled-libs"
+        bundled="$bundled $prefix/lib/$soname"
     done
+    # shellcheck disable=SC2086 # one path a word: the paths have no spaces
+    sonames=$([ -z "$bundled" ] || missing $bundled)
 done
 [ -z "$sonames" ] || die "cannot bundle what CPython $version needs: $(echo $sonames)"
 printf '%s\n' "$prefix/lib" >"$PYENV_STATE/library-path"
@@ -138,28 +142,96 @@ unresolved() {
     # shellcheck disable=SC2046 # one path a word: the paths have no spaces
     ldd $(files) 2>/dev/null | grep -q 'not found'
 }
+# The official images link the interpreter with the RUNPATH $ORIGIN/../lib, which serves
+# its own dependencies only. The same entry as an RPATH serves every library the process
+# loads after it (glibc searches the executable's RPATH for objects without a RUNPATH of
+# their own), so extension modules find the bundled libraries too: one tag of the dynamic
+# section changes, in place, and nothing needs fetching. Exit 3: no RUNPATH to turn.
+runpath_to_rpath() {
+    "$python" - "$1" <<'PYENV_RPATH_EOF'
+import os, shutil, struct, sys
+
+DT_NULL, DT_RPATH, DT_RUNPATH, PT_DYNAMIC = 0, 15, 29, 2
+path = sys.argv[1]
+with open(path, "rb") as elf:
+    data = bytearray(elf.read())
+if data[:4] != b"\x7fELF":
+    sys.exit(3)
+wide, order = data[4] == 2, "<" if data[5] == 1 else ">"
+word, entry = order + ("Q" if wide else "I"), order + ("qQ" if wide else "iI")
+phoff = struct.unpack_from(word, data, 0x20 if wide else 0x1C)[0]
+phentsize, phnum = struct.unpack_from(order + "HH", data, 0x36 if wide else 0x2A)
+for header in range(phoff, phoff + phnum * phentsize, phentsize):
+    if struct.unpack_from(order + "I", data, header)[0] != PT_DYNAMIC:
+        continue
+    tags = {}
+    start = struct.unpack_from(word, data, header + (8 if wide else 4))[0]
+    for at in range(start, len(data), struct.calcsize(entry)):
+        tag = struct.unpack_from(entry, data, at)[0]
+        if tag == DT_NULL:
+            break
+        tags.setdefault(tag, at)
+    if DT_RPATH in tags:
+        sys.exit(0)
+    if DT_RUNPATH not in tags:
+        sys.exit(3)
+    struct.pack_into(order + ("q" if wide else "i"), data, tags[DT_RUNPATH], DT_RPATH)
+    # A new file renamed over the old: the running interpreter is this very file.
+    with open(path + ".rpath", "wb") as out:
+        out.write(data)
+    shutil.copymode(path, path + ".rpath")
+    os.replace(path + ".rpath", path)
+    sys.exit(0)
+sys.exit(3)
+PYENV_RPATH_EOF
+}
+# Every extension module, and the standard modules tasks lean on, import on the
+# interpreter alone, as a task would run it.
+extensions_import() {
+    LD_LIBRARY_PATH= "$python" - "$dynload" <<'PYENV_IMPORTS_EOF'
+import importlib, os, sys
+
+failed = []
+for name in sorted(os.listdir(sys.argv[1])):
+    if name.endswith(".so"):
+        try:
+            importlib.import_module(name.split(".", 1)[0])
+        except ImportError as error:
+            failed.append(f"{name}: {error}")
+for module in ("ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "uuid", "decimal", "venv"):
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        failed.append(f"{module}: {error}")
+print("\n".join(failed), file=sys.stderr, end="\n" if failed else "")
+sys.exit(1 if failed else 0)
+PYENV_IMPORTS_EOF
+}
+checked=
 if unresolved; then
-    patchelf=$(command -v patchelf || fetch_patchelf || true)
-    if [ -z "$patchelf" ]; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            patchelf >/dev/null
-        patchelf=patchelf
+    if runpath_to_rpath "$prefix/bin/python$minor" && extensions_import 2>/dev/null; then
+        checked=1
+    else
+        # An interpreter linked without a RUNPATH: each file gets its RPATH from patchelf.
+        patchelf=$(command -v patchelf || fetch_patchelf || true)
+        if [ -z "$patchelf" ]; then
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                patchelf >/dev/null
+            patchelf=patchelf
+        fi
+        say "setting library paths with $("$patchelf" --version)"
+        "$patchelf" --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
+        for file in "$dynload"/*.so; do
+            "$patchelf" --force-rpath --set-rpath '$ORIGIN/../..' "$file"
+        done
+        for soname in $(cat "$PYENV_STATE/bundled-libs"); do
+            "$patchelf" --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
+        done
+        case "$patchelf" in /tmp/*) rm -rf "${patchelf%/patchelf}" ;; esac
     fi
-    say "setting library paths with $("$patchelf" --version)"
-    "$patchelf" --force-rpath --set-rpath '$ORIGIN/../lib' "$prefix/bin/python$minor"
-    for file in "$dynload"/*.so; do
-        "$patchelf" --force-rpath --set-rpath '$ORIGIN/../..' "$file"
-    done
-    for soname in $(cat "$PYENV_STATE/bundled-libs"); do
-        "$patchelf" --force-rpath --set-rpath '$ORIGIN' "$prefix/lib/$soname"
-    done
-    case "$patchelf" in /tmp/*) rm -rf "${patchelf%/patchelf}" ;; esac
-    ! unresolved || die "CPython $version does not find its libraries:" \
-        "$(ldd $(files) 2>/dev/null | awk '$3 == "not" { print $1 }' | sort -u | tr '\n' ' ')"
 fi
-LD_LIBRARY_PATH= "$python" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, venv' \
-    || die "CPython $version lacks a standard module (see above)"
+[ -n "$checked" ] || extensions_import || die "CPython $version cannot import the modules above"
 # What builds C extensions against this interpreter (the Makefile and objects of
 # config-X.Y) serves venv builds, which run on the copied stage, not the image; the
 # headers are gone from the image for the same reason.
