@@ -10,6 +10,10 @@ import pytest
 
 from tests.bed.fixtures import ASTRO_IMAGE, BARE_IMAGE, image_config, write_context
 from tests.e2e.checks import assert_working_interpreter, env_facts, image_inspect, shell
+from tests.e2e.wheels import make_wheel
+
+PROBE_WHEEL = "probe-1.0-py3-none-any.whl"
+PROBE_TESTS = {"probe_pkg/tests/__init__.py": "", "probe_pkg/tests/test_probe.py": "X = 1\n"}
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +26,30 @@ def astro_image(cli_build):
             "Dockerfile": f"FROM {ASTRO_IMAGE}\n"
             "PYENV 3.13 tools requirements.txt\n"
             "PYENV --installer=pip 3.13 reports reports.txt\n",
-            "requirements.txt": "six==1.16.0\n",
-            "reports.txt": "tabulate==0.9.0\n",
+            "requirements.txt": f"six==1.16.0\n{PROBE_WHEEL}\n",
+            "reports.txt": f"tabulate==0.9.0\n{PROBE_WHEEL}\n",
         },
     )
+    # A package with a test suite inside it, as pandas and numpy have.
+    make_wheel(context, "probe", "1.0", "", {"probe_pkg/__init__.py": "", **PROBE_TESTS})
     tag, result = cli_build.build(context)
     result.ok()
     return tag, result
+
+
+@pytest.mark.parametrize(("venv", "module"), [("tools", "six"), ("reports", "tabulate")])
+def test_venv_bytecode_is_built_except_for_test_suites(astro_image, venv, module):
+    """Task users cannot write __pycache__ into a venv: its modules come compiled (uv and
+    pip alike), but not the test suites packages ship, which tasks do not import."""
+    tag, _ = astro_image
+    site = f"/home/astro/.venv/{venv}/lib/python3.13/site-packages"
+    compiled = shell(tag, f"cd {site} && find . -name '*.pyc' | sort").split()
+    assert any(path.startswith(f"./__pycache__/{module}.") for path in compiled) or any(
+        path.startswith(f"./{module}/__pycache__/") for path in compiled
+    )
+    assert any(path.startswith("./probe_pkg/__pycache__/__init__.") for path in compiled)
+    assert not [path for path in compiled if "/tests/" in path or "/test/" in path]
+    assert shell(tag, f"ls {site}/probe_pkg/tests").split() == ["__init__.py", "test_probe.py"]
 
 
 def test_astro_base_gets_313_and_keeps_its_own_python(astro_image):

@@ -8,11 +8,15 @@ import zipfile
 from pathlib import Path
 
 
-def make_wheel(directory: Path, name: str, version: str, module: str) -> Path:
-    """Write `<name>-<version>-py3-none-any.whl` holding module `name` (text `module`)."""
+def make_wheel(
+    directory: Path, name: str, version: str, module: str, extra: dict[str, str] | None = None
+) -> Path:
+    """Write `<name>-<version>-py3-none-any.whl` holding module `name` (text `module`) and
+    the `extra` files (path in the wheel: text)."""
     dist_info = f"{name}-{version}.dist-info"
     files = {
         f"{name}.py": module,
+        **(extra or {}),
         f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
         "Tag: py3-none-any\n",
