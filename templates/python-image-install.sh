@@ -82,4 +82,14 @@ mv "$prefix/include" "$PYENV_STATE/include"
 printf '%s\n' "$version" >"$PYENV_STATE/version"
 printf 'image %s\n' "$PYENV_IMAGE" >"$PYENV_STATE/origin"
 printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
+# Bytecode once, at one optimisation level: task users cannot write __pycache__ here.
+# Here rather than in the finishing stage: every Python the venv builds run (uv's
+# interpreter query, the records, the venvs' own bytecode step) then starts from it too,
+# which saves more CPU than the compile takes (cold build of the benchmark project:
+# about 1 s faster on 2 CPUs).
+# Unchecked hashes: the files never change in the image, whatever their timestamps.
+# Not for pydoc_data, the text of help() (half a megabyte of bytecode no task imports).
+LD_LIBRARY_PATH=$prefix/lib "$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -x '/(test|tests|idle_test|pydoc_data)/' "$prefix/lib/python$minor" >/dev/null \
+    || die "compiling the standard library of CPython $version failed"
 say "CPython $version is ready in $prefix for venv builds"
