@@ -7,7 +7,10 @@ FROM mcr.example/windows-like-escapes:1 AS pyenv-python-3.12-copy
 # hadolint ignore=DL3002,DL3066
 USER root
 SHELL ["/bin/sh", "-c"]
-RUN --mount=from=pyenv-python-3.12-image,target=/tmp/buildkit-pyenv/python-image `
+RUN --mount=from=pyenv-python-3.12-image,source=/usr/local,target=/tmp/buildkit-pyenv/python-image/usr/local `
+    --mount=from=pyenv-python-3.12-image,source=/usr/lib,target=/tmp/buildkit-pyenv/python-image/usr/lib `
+    --mount=from=pyenv-python-3.12-image,source=/lib,target=/tmp/buildkit-pyenv/python-image/lib `
+    --mount=from=pyenv-python-3.12-image,source=/var/lib/dpkg/status,target=/tmp/buildkit-pyenv/python-image/var/lib/dpkg/status `
     PYENV_DIST=/tmp/buildkit-pyenv/python-image PYENV_IMAGE=python:3.12-slim-bookworm PYENV_REQUEST=3.12 `
     PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Copies the CPython of an official python image (mounted at PYENV_DIST, its files under

@@ -7,7 +7,10 @@ FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.8-copy
 # hadolint ignore=DL3002,DL3066
 USER root
 SHELL ["/bin/sh", "-c"]
-RUN --mount=from=pyenv-python-3.8-image,target=/tmp/buildkit-pyenv/python-image \
+RUN --mount=from=pyenv-python-3.8-image,source=/usr/local,target=/tmp/buildkit-pyenv/python-image/usr/local \
+    --mount=from=pyenv-python-3.8-image,source=/usr/lib,target=/tmp/buildkit-pyenv/python-image/usr/lib \
+    --mount=from=pyenv-python-3.8-image,source=/lib,target=/tmp/buildkit-pyenv/python-image/lib \
+    --mount=from=pyenv-python-3.8-image,source=/var/lib/dpkg/status,target=/tmp/buildkit-pyenv/python-image/var/lib/dpkg/status \
     PYENV_DIST=/tmp/buildkit-pyenv/python-image PYENV_IMAGE=python:3.8-slim-bookworm PYENV_REQUEST=3.8 \
     PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Copies the CPython of an official python image (mounted at PYENV_DIST, its files under
@@ -258,7 +261,10 @@ FROM quay.io/astronomer/astro-runtime:7.2.0-base AS pyenv-python-3.10-copy
 # hadolint ignore=DL3002,DL3066
 USER root
 SHELL ["/bin/sh", "-c"]
-RUN --mount=from=pyenv-python-3.10-image,target=/tmp/buildkit-pyenv/python-image \
+RUN --mount=from=pyenv-python-3.10-image,source=/usr/local,target=/tmp/buildkit-pyenv/python-image/usr/local \
+    --mount=from=pyenv-python-3.10-image,source=/usr/lib,target=/tmp/buildkit-pyenv/python-image/usr/lib \
+    --mount=from=pyenv-python-3.10-image,source=/lib,target=/tmp/buildkit-pyenv/python-image/lib \
+    --mount=from=pyenv-python-3.10-image,source=/var/lib/dpkg/status,target=/tmp/buildkit-pyenv/python-image/var/lib/dpkg/status \
     PYENV_DIST=/tmp/buildkit-pyenv/python-image PYENV_IMAGE=python:3.10-slim-bookworm PYENV_REQUEST=3.10 \
     PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
 # Copies the CPython of an official python image (mounted at PYENV_DIST, its files under
