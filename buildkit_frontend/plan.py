@@ -115,7 +115,10 @@ class Expansion:
 
     instruction: Instruction
     venv: VenvStage
-    copy_interpreter: bool  # False when the stage (or one it is built on) has it already
+    # Copied into the stage at this line: on a stage's first PYENV line, each interpreter
+    # the stage (or one it is built on) lacks, so that the venv layers come after all of
+    # them and an edited venv changes the layers after its own, never an interpreter's.
+    interpreters: tuple[InterpreterStage, ...]
     manifest: ManifestStage | None  # on the stage's last PYENV line
     requirements_sha256: str | None  # when the build context could be read
 
@@ -217,7 +220,8 @@ class _Planner:
             return
         builder = self._builder(stage, specs[0][1])
         self.helpers[stage.index] = []
-        lines = []
+        lines: list[tuple[Instruction, VenvStage]] = []
+        copied: list[InterpreterStage] = []
         for instruction, spec in specs:
             provider = self.providers[spec.version]
             # By the image it names, so FROM ${BASE} and FROM <that image> share one
@@ -246,17 +250,19 @@ class _Planner:
             venv = VenvStage(name, interpreter, spec, installer, uv, paths, self.settings.secrets)
             self.helpers[stage.index].append(venv)
             own.append(venv)
-            lines.append((instruction, venv, key not in present))
+            lines.append((instruction, venv))
+            if key not in present:
+                copied.append(interpreter)
             present.add(key)
         manifest = ManifestStage(self._unique("pyenv-manifest"), interpreter, tuple(own), inherited)
         self.manifest_of[stage.index] = manifest
         self.helpers[stage.index].append(manifest)
-        for instruction, venv, copy_interpreter in lines:
-            last = instruction is lines[-1][0]
+        for instruction, venv in lines:
+            first, last = instruction is lines[0][0], instruction is lines[-1][0]
             self.expansions[instruction.start] = Expansion(
                 instruction,
                 venv,
-                copy_interpreter,
+                tuple(copied) if first else (),
                 manifest if last else None,
                 self.digests.get(venv.spec.requirements or ""),
             )

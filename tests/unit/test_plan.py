@@ -110,9 +110,18 @@ def test_one_interpreter_per_base_and_version():
         ("pyenv-python-3.12", "img", "3.12"),
         ("pyenv-python-3.13-2", "other", "3.13"),
     ]
-    copies = {e.venv.spec.name: e.copy_interpreter for e in result.expansions.values()}
-    # y shares x's interpreter in the same stage; v's stage inherits it from a.
-    assert copies == {"x": True, "y": False, "z": True, "w": True, "v": False}
+    copies = {
+        e.venv.spec.name: [i.name for i in e.interpreters] for e in result.expansions.values()
+    }
+    # A stage's first line brings every interpreter it lacks (y shares x's, z's comes
+    # with x's); v's stage inherits a's.
+    assert copies == {
+        "x": ["pyenv-python-3.13", "pyenv-python-3.12"],
+        "y": [],
+        "z": [],
+        "w": ["pyenv-python-3.13-2"],
+        "v": [],
+    }
 
 
 def test_stage_names_never_clash_with_the_users():

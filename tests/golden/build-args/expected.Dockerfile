@@ -883,6 +883,7 @@ FROM debian:bookworm AS base
 ARG VENV=data
 # PYENV ${PY} ${VENV} ${VENV}-requirements.txt
 COPY --link --from=pyenv-python-3.12 /opt/pyenv/versions/ /opt/pyenv/versions/
+COPY --link --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-data /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_data=/home/astro/.venv/data/bin/python
 LABEL buildkit-pyenv.env.data.requested=3.12 \
@@ -891,7 +892,6 @@ LABEL buildkit-pyenv.env.data.requested=3.12 \
       buildkit-pyenv.env.data.requirements=data-requirements.txt \
       buildkit-pyenv.env.data.requirements_sha256=e09f656c130b9c08b2c5ab7187c891295e449ed77febea2a6ceee9cc98ccb0fc
 # PYENV ${OTHER_PY:-3.13} other
-COPY --link --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-other /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_other=/home/astro/.venv/other/bin/python
 LABEL buildkit-pyenv.env.other.requested=3.13 \

@@ -1124,6 +1124,7 @@ BUILDKIT_PYENV_EOF
 FROM buildkit-pyenv-test/astro:bookworm
 # PYENV 3.13 fast requirements.txt
 COPY --link --from=pyenv-python-3.13 /opt/pyenv/versions/ /opt/pyenv/versions/
+COPY --link --from=pyenv-python-3.11 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-fast /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_fast=/home/astro/.venv/fast/bin/python
 LABEL buildkit-pyenv.env.fast.requested=3.13 \
@@ -1140,7 +1141,6 @@ LABEL buildkit-pyenv.env.classic.requested=3.13 \
       buildkit-pyenv.env.classic.requirements=requirements.txt \
       buildkit-pyenv.env.classic.requirements_sha256=0da178fba21a6debdac12539bf4943dc2cac92493381edfeeb9f5bbea8a14b7e
 # PYENV --provider=source --seed 3.11 built
-COPY --link --from=pyenv-python-3.11 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-built /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_built=/home/astro/.venv/built/bin/python
 LABEL buildkit-pyenv.env.built.requested=3.11 \

@@ -1024,6 +1024,7 @@ FROM quay.io/astronomer/astro-runtime:7.2.0-base
 
 # PYENV 3.8 snowpark snowpark-requirements.txt
 COPY --link --from=pyenv-python-3.8 /opt/pyenv/versions/ /opt/pyenv/versions/
+COPY --link --from=pyenv-python-3.10 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-snowpark /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_snowpark=/home/astro/.venv/snowpark/bin/python
 LABEL buildkit-pyenv.env.snowpark.requested=3.8 \
@@ -1032,7 +1033,6 @@ LABEL buildkit-pyenv.env.snowpark.requested=3.8 \
       buildkit-pyenv.env.snowpark.requirements=snowpark-requirements.txt \
       buildkit-pyenv.env.snowpark.requirements_sha256=f5b2b92b416b1f226d3f398e08bc416d7d5370f6a0bb690dd39382bc1e8925c5
 # PYENV 3.10 venv1
-COPY --link --from=pyenv-python-3.10 /opt/pyenv/versions/ /opt/pyenv/versions/
 COPY --link --from=pyenv-venv-venv1 /var/lib/buildkit-pyenv/export/ /
 ENV ASTRO_PYENV_venv1=/home/astro/.venv/venv1/bin/python
 LABEL buildkit-pyenv.env.venv1.requested=3.10 \
