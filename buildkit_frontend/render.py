@@ -24,6 +24,9 @@ _STAGE_INDEX = re.compile(r"[+-]?[0-9]+")
 _CONTEXT_COPY = "/tmp/buildkit-pyenv/context"
 # Where a helper stage mounts the official python image it copies from, and uv.
 _DIST_DIR = "/tmp/buildkit-pyenv/python-image"
+# The parts of that image the helpers read (a link like /lib is followed): BuildKit hashes
+# the content of every mount before a step starts, and the whole image takes longer.
+_IMAGE_PARTS = ("/usr/local", "/usr/lib", "/lib", "/var/lib/dpkg/status")
 _UV_PATH = "/tmp/buildkit-pyenv/uv"
 
 
@@ -260,6 +263,7 @@ def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
         _helper_template(helper),
         escape=escape,
         dist_dir=_DIST_DIR,
+        image_parts=_IMAGE_PARTS,
         uv_path=_UV_PATH,
         stage=helper,
         state_dir=defaults.STATE_DIR,
