@@ -1,5 +1,5 @@
 """`python -m buildkit_frontend` runs the CLI."""
 
-from .cli import main
+from .command import main
 
 main()

@@ -6,11 +6,8 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import stat
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, defaults, runtime
+from . import __version__, defaults, render_cache, runtime
 from .context import DOCKERIGNORE
 from .defaults import MANIFEST_PATH
-from .errors import EngineError, PyenvError
+from .errors import PyenvError
 
 if TYPE_CHECKING:
     from .docker_command import BuildCommand
     from .plan import Plan
+    from .render_cache import Recorder
 
 # The Dockerfile commands import the renderer (dockerfile-parse, Jinja2) when they run,
 # so that `envs` and `which` work in images that only have this package and click.
@@ -62,9 +60,15 @@ def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("dockerfile", default="Dockerfile", metavar="[DOCKERFILE|-]")(command)
 
 
-def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) -> Plan:
-    """Read and plan a Dockerfile; notes go to standard error."""
-    from .context import local_ignore
+def _load(
+    dockerfile: str,
+    build_args: tuple[str, ...],
+    context: Path | None,
+    recorder: Recorder | None = None,
+) -> Plan:
+    """Read and plan a Dockerfile; notes go to standard error. A `recorder` is told
+    every file, context path, variable and image the plan reads."""
+    from .context import ignore_candidates, local_ignore
     from .engine import local_base_os, local_image_triggers
     from .options import RenderOptions, directory_context, directory_dirs, parse_build_args
     from .plan import plan_dockerfile
@@ -72,6 +76,8 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
     if dockerfile == "-":
         text, name = sys.stdin.buffer.read(), "<stdin>"
     else:
+        if recorder is not None:
+            recorder.file(dockerfile)
         try:
             text, name = Path(dockerfile).read_bytes(), dockerfile
         except OSError as error:
@@ -83,19 +89,33 @@ def _load(dockerfile: str, build_args: tuple[str, ...], context: Path | None) ->
     except UnicodeDecodeError as error:
         raise PyenvError(f"{name} is not UTF-8 text (byte {error.start})") from None
     context_file, context_dir, label = None, None, "the build context"
+    image_triggers, base_os = local_image_triggers(), local_base_os()
     if context is not None:
         if not context.is_dir():
             raise PyenvError(f"build context {context} is not a directory")
-        ignore = local_ignore(context, None if dockerfile == "-" else Path(dockerfile))
+        own = None if dockerfile == "-" else Path(dockerfile)
+        if recorder is not None:
+            for candidate in ignore_candidates(context, own):
+                recorder.file(str(candidate))
+        ignore = local_ignore(context, own)
         context_file, shown = directory_context(context, ignore)
         context_dir = directory_dirs(context, ignore)
         label = f"the build context {shown}"
+        if recorder is not None:
+            context_file = recorder.context_lookup(str(context), context_file)
+            context_dir = recorder.context_lookup(str(context), context_dir)
+    if recorder is not None:
+        for item in build_args:
+            if "=" not in item:  # a bare name reads the environment
+                recorder.variable(item)
+        image_triggers = recorder.image_lookup(image_triggers)
+        base_os = recorder.image_lookup(base_os)
     options = RenderOptions(
         parse_build_args(list(build_args), os.environ),
         context_file,
         label,
-        image_triggers=local_image_triggers(),
-        base_os=local_base_os(),
+        image_triggers=image_triggers,
+        base_os=base_os,
         context_dir=context_dir,
     )
     plan = plan_dockerfile(decoded, name, options)
@@ -291,25 +311,20 @@ def build_command(args: tuple[str, ...]) -> None:
             "Dockerfile and build that",
         )
     dockerfile = parsed.dockerfile or str(context / "Dockerfile")
-    text = render(_load(dockerfile, _with_secret_ids(parsed), context)).text
+    # An unchanged project's next build skips all of this (render_cache.build_if_unchanged).
+    recorder = render_cache.Recorder(["build", *args]) if dockerfile != "-" else None
+    plan = _load(dockerfile, _with_secret_ids(parsed), context, recorder)
     own_ignore = Path(dockerfile)
     own_ignore = own_ignore.with_name(own_ignore.name + DOCKERIGNORE)
-    with tempfile.TemporaryDirectory(prefix="buildkit-pyenv-") as scratch:
-        if own_ignore.is_file():
-            # With -f -, BuildKit would see only the context's .dockerignore: give the
-            # rendered file the Dockerfile's own ignore file, which the check applied.
-            rendered = Path(scratch) / "Dockerfile"
-            rendered.write_text(text, encoding="utf-8")
-            shutil.copyfile(own_ignore, Path(scratch) / ("Dockerfile" + DOCKERIGNORE))
-            command, stdin = ["docker", "buildx", "build", "-f", str(rendered)], None
-        else:
-            command, stdin = ["docker", "buildx", "build", "-f", "-"], text.encode("utf-8")
-        command += [*parsed.docker_args, str(context)]
-        try:
-            completed = subprocess.run(command, input=stdin, check=False)
-        except FileNotFoundError:
-            raise EngineError("docker is not installed or not on PATH") from None
-    sys.exit(completed.returncode)
+    run = {
+        "text": render(plan).text,
+        "own_ignore": str(own_ignore) if own_ignore.is_file() else None,
+        "docker_args": list(parsed.docker_args),
+        "context": str(context),
+    }
+    if recorder is not None:
+        recorder.save(run, plan.notes)
+    render_cache.run_docker_build(run)
 
 
 def _with_secret_ids(parsed: BuildCommand) -> tuple[str, ...]:

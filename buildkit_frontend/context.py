@@ -175,15 +175,20 @@ def directory_checker(root: Path, ignore: Ignore | None) -> Callable[[str], bool
     return is_directory
 
 
-def local_ignore(context: Path, dockerfile: Path | None) -> Ignore | None:
-    """The `.dockerignore` a build of `dockerfile` (None: from standard input) in the
-    directory `context` applies: `<Dockerfile>.dockerignore` next to the Dockerfile,
-    else the context's own; None when there is neither."""
+def ignore_candidates(context: Path, dockerfile: Path | None) -> list[Path]:
+    """The ignore files a build of `dockerfile` in `context` looks for, first found wins."""
     candidates = []
     if dockerfile is not None:
         candidates.append(dockerfile.with_name(dockerfile.name + DOCKERIGNORE))
     candidates.append(context / DOCKERIGNORE)
-    for candidate in candidates:
+    return candidates
+
+
+def local_ignore(context: Path, dockerfile: Path | None) -> Ignore | None:
+    """The `.dockerignore` a build of `dockerfile` (None: from standard input) in the
+    directory `context` applies: `<Dockerfile>.dockerignore` next to the Dockerfile,
+    else the context's own; None when there is neither."""
+    for candidate in ignore_candidates(context, dockerfile):
         try:
             data = candidate.read_bytes()
         except FileNotFoundError:
