@@ -28,6 +28,10 @@ _DIST_DIR = "/tmp/buildkit-pyenv/python-image"
 # the content of every mount before a step starts, and the whole image takes longer.
 _IMAGE_PARTS = ("/usr/local", "/usr/lib", "/lib", "/var/lib/dpkg/status")
 _UV_PATH = "/tmp/buildkit-pyenv/uv"
+# Where a venv step writes its bytecode program, and the cache mount it keeps the
+# compiled modules in for later builds (venv-bytecode.py).
+_BYTECODE_PROGRAM = "/tmp/buildkit-pyenv/venv-bytecode.py"
+_BYTECODE_CACHE = "/var/cache/buildkit-pyenv/bytecode"
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,8 @@ def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
         dist_dir=_DIST_DIR,
         image_parts=_IMAGE_PARTS,
         uv_path=_UV_PATH,
+        bytecode_program=_BYTECODE_PROGRAM,
+        bytecode_cache=_BYTECODE_CACHE,
         stage=helper,
         state_dir=defaults.STATE_DIR,
         pyenv_root=defaults.PYENV_ROOT,

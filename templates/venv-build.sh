@@ -1,6 +1,7 @@
 # Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
 # installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
-# PYENV_CONTEXT, where the context files it names are copied), writes its record
+# PYENV_CONTEXT, where the context files it names are copied), compiles its bytecode
+# (the program PYENV_BYTECODE, with the cache PYENV_BYTECODE_CACHE), writes its record
 # (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
 # for the manifest, and moves it under PYENV_STATE/export with its parent
 # directories as the base image has them, for the final stage's COPY --link.
@@ -130,14 +131,6 @@ else
             --progress-bar=off --no-compile -r "$PYENV_REQUIREMENTS" || failed
     fi
 fi
-# Bytecode at build time, since task users cannot write __pycache__ into the venv; for
-# every module but the test suites packages ship (in test/ or tests/ directories: 1,345
-# of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
-# installers leave it to this step, so uv and pip venvs hold the same files. A module
-# that does not compile is reported, as the installers would, without failing the build.
-"$PYENV_VENV/bin/python" -m compileall -q -j 0 -x '/site-packages/(.*/)?tests?/' \
-    "$PYENV_VENV/lib" || true
-
 if [ -n "$apt_packages" ]; then
     # Libraries the venv's extensions link from the packages just installed (not in the
     # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
@@ -166,8 +159,19 @@ EOF_NEEDED
     rmdir "$libs" 2>/dev/null || true
 fi
 
-PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - <<'PYENV_RECORD_EOF'
-import hashlib, importlib.metadata, json, os, platform, sys
+# Bytecode at build time, since task users cannot write __pycache__ into the venv; for
+# every module but the test suites packages ship (in test/ or tests/ directories: 1,345
+# of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
+# installers leave it to this step, so uv and pip venvs hold the same files. The program
+# PYENV_BYTECODE writes what compileall would, taking each module's code from the cache
+# mount PYENV_BYTECODE_CACHE when an earlier build compiled it; a module that does not
+# compile is reported, as the installers would, without failing the build. It runs in
+# the process that then writes the record: one interpreter start fewer.
+PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
+    "$PYENV_VENV/lib" "$PYENV_BYTECODE_CACHE" <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, runpy, sys
+
+runpy.run_path(sys.argv[1], run_name="venv_bytecode")["main"](sys.argv[2:])
 
 env = os.environ
 requirements = env["PYENV_REQUIREMENTS"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import uuid
 
 import pytest
 
-from tests.bed.fixtures import ASTRO_IMAGE, BARE_IMAGE, image_config, write_context
+from tests.bed.fixtures import ASTRO_IMAGE, BARE_IMAGE, image_config, run_in_image, write_context
 from tests.e2e.checks import assert_working_interpreter, env_facts, image_inspect, shell
 from tests.e2e.wheels import make_wheel
 
@@ -50,6 +51,66 @@ def test_venv_bytecode_is_built_except_for_test_suites(astro_image, venv, module
     assert any(path.startswith("./probe_pkg/__pycache__/__init__.") for path in compiled)
     assert not [path for path in compiled if "/tests/" in path or "/test/" in path]
     assert shell(tag, f"ls {site}/probe_pkg/tests").split() == ["__init__.py", "test_probe.py"]
+
+
+# Runs on a venv's interpreter: every pyc of the venv is the one its source calls for
+# (py_compile's timestamp header, the code of the source at its path), as JSON.
+PYCS = r"""
+import importlib.util, json, marshal, os, sys
+
+checked, wrong = 0, []
+for root, _, files in os.walk(sys.prefix + "/lib"):
+    for name in files:
+        if not name.endswith(".pyc"):
+            continue
+        pyc = os.path.join(root, name)
+        source = importlib.util.source_from_cache(pyc)
+        with open(pyc, "rb") as handle:
+            data = handle.read()
+        with open(source, "rb") as handle:
+            code = compile(handle.read(), source, "exec", dont_inherit=True)
+        stat = os.stat(source)
+        header = importlib.util.MAGIC_NUMBER + bytes(4) + b"".join(
+            (int(n) & 0xFFFFFFFF).to_bytes(4, "little") for n in (stat.st_mtime, stat.st_size)
+        )
+        cached = marshal.loads(data[16:])
+        if data[:16] != header or cached != code or cached.co_filename != source:
+            wrong.append(pyc)
+        checked += 1
+print(json.dumps({"checked": checked, "wrong": wrong}))
+"""
+
+
+def test_a_rebuild_takes_the_venv_bytecode_from_the_cache(cli_build):
+    """The modules' code outlives a build in a cache mount: after an edit to each
+    requirements file, the venvs reinstall (uv and pip) and compile nothing, and every
+    pyc in the image is still the one its source calls for."""
+    files = {
+        "Dockerfile": f"FROM {ASTRO_IMAGE}\n"
+        "PYENV 3.13 cached uv.txt\n"
+        "PYENV --installer=pip 3.13 cachedpip pip.txt\n",
+        "uv.txt": f"six==1.16.0\ntabulate==0.9.0\n# {uuid.uuid4()}\n",
+        "pip.txt": f"six==1.16.0\ntabulate==0.9.0\n# {uuid.uuid4()}\n",
+    }
+    context = write_context(cli_build.tmp / "bytecode-cache", files)
+    cli_build.build(context)[1].ok()
+    write_context(
+        context,
+        {name: f"{files[name]}# {uuid.uuid4()}\n" for name in files if name.endswith(".txt")},
+    )
+    tag, result = cli_build.build(context)
+    result.ok()
+    summaries = re.findall(
+        r"buildkit-pyenv: bytecode of (\d+) modules: (\d+) from the cache, (\d+) compiled",
+        result.output,
+    )
+    assert len(summaries) == 2, result.output
+    assert all(int(cached) >= 3 and compiled == "0" for _, cached, compiled in summaries)
+    for variable in ("ASTRO_PYENV_cached", "ASTRO_PYENV_cachedpip"):
+        output = run_in_image(tag, ['exec "$' + variable + '" -c "$0"', PYCS])
+        pycs = json.loads(output.strip().splitlines()[-1])
+        assert pycs["checked"] >= 3
+        assert pycs["wrong"] == []
 
 
 def test_astro_base_gets_313_and_keeps_its_own_python(astro_image):

@@ -1,0 +1,349 @@
+"""The venv step's bytecode (templates/venv-bytecode.py): given a venv's lib directory, the
+pycs `python -m compileall -q -j 0 -x '/site-packages/(.*/)?tests?/' LIB` writes, byte
+for byte, with each module's code kept in a cache so that the next build compiles
+nothing it compiled before. These tests run the program on trees made here."""
+
+from __future__ import annotations
+
+import ast
+import errno
+import os
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from buildkit_frontend.options import RenderOptions
+from buildkit_frontend.plan import plan_dockerfile
+from buildkit_frontend.render import render
+from buildkit_frontend.templates import script, templates_dir
+from tests.unit.facts import debian
+
+PROGRAM = templates_dir() / "venv-bytecode.py"
+SKIP = "/site-packages/(.*/)?tests?/"
+SITE = f"python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
+#: A venv's lib directory: a package with subpackages and test suites, a module that
+#: does not compile, a test directory outside site-packages (compiled: the pattern only
+#: skips those of packages), a link to a directory (not followed), data files.
+TREE = {
+    f"{SITE}/pkg/__init__.py": "from .core import answer\n",
+    f"{SITE}/pkg/core.py": "def answer():\n    return 42\n",
+    f"{SITE}/pkg/sub/deep.py": "import os\nPATH = os.sep.join(['a', 'b'])\n",
+    f"{SITE}/pkg/data.txt": "not python\n",
+    f"{SITE}/pkg/tests/__init__.py": "",
+    f"{SITE}/pkg/tests/test_core.py": "def test_answer():\n    assert True\n",
+    f"{SITE}/pkg/sub/test/helper.py": "X = 1\n",
+    f"{SITE}/single.py": "'''A top-level module.'''\nVALUE = [i * i for i in range(3)]\n",
+    f"{SITE}/broken.py": "def broken(:\n    pass\n",
+    f"python{sys.version_info[0]}.{sys.version_info[1]}/tests/kept.py": "KEPT = True\n",
+}
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Path:
+    """A venv's lib directory with TREE in it."""
+    root = tmp_path / "venv" / "lib"
+    for name, text in TREE.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / SITE / "pkg" / "core.py").chmod(0o640)  # a pyc takes its source's mode
+    (root / SITE / "linked").symlink_to(root / SITE / "pkg", target_is_directory=True)
+    return root
+
+
+def run_compileall(lib: Path, env: dict[str, str] | None = None) -> None:
+    """What the venv step ran before the cache (exit status 1: a module did not compile)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", "-x", SKIP, str(lib)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode in (0, 1), done.stderr
+
+
+def compileall(lib: Path, env: dict[str, str] | None = None) -> dict[str, tuple[bytes, int]]:
+    """The pycs compileall writes (removed from the tree again)."""
+    run_compileall(lib, env)
+    return take_pycs(lib)
+
+
+def bytecode(
+    lib: Path, cache: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the program as the venv step does, on the interpreter running the tests."""
+    return subprocess.run(
+        [sys.executable, str(PROGRAM), str(lib), str(cache)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def take_pycs(lib: Path, *, remove: bool = True) -> dict[str, tuple[bytes, int]]:
+    """Every pyc under `lib` (relative path → content, mode), removed from the tree."""
+    pycs = {}
+    for pyc in sorted(lib.rglob("*.pyc")):
+        pycs[str(pyc.relative_to(lib))] = (pyc.read_bytes(), pyc.stat().st_mode)
+        if remove:
+            pyc.unlink()
+    return pycs
+
+
+def entries(cache: Path) -> dict[str, int]:
+    """The cache's entries, with when each was last written."""
+    return {
+        str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "flags"),
+    [({}, 0), ({"SOURCE_DATE_EPOCH": "1700000000"}, 0b11)],
+    ids=["timestamp", "checked-hash"],
+)
+def test_the_pycs_are_compilealls_byte_for_byte(lib, tmp_path, env, flags):
+    expected = compileall(lib, env)
+    done = bytecode(lib, tmp_path / "cache", env)
+    assert done.returncode == 0, done.stderr
+    assert take_pycs(lib) == expected
+    # The invalidation mode py_compile picks: a timestamp pyc, or a checked hash one.
+    assert {int.from_bytes(pyc[4:8], "little") for pyc, _ in expected.values()} == {flags}
+
+
+def test_test_suites_and_linked_directories_get_no_bytecode(lib, tmp_path):
+    bytecode(lib, tmp_path / "cache")
+    tag = sys.implementation.cache_tag
+    assert sorted(str(p.relative_to(lib)) for p in lib.rglob("*.pyc")) == sorted(
+        f"{directory}/__pycache__/{module}.{tag}.pyc"
+        for directory, module in [
+            (f"{SITE}/pkg", "__init__"),
+            (f"{SITE}/pkg", "core"),
+            (f"{SITE}/pkg/sub", "deep"),
+            (SITE, "single"),
+            (f"python{sys.version_info[0]}.{sys.version_info[1]}/tests", "kept"),
+        ]
+    )
+
+
+def test_a_module_that_does_not_compile_is_reported_and_the_rest_are_compiled(lib, tmp_path):
+    done = bytecode(lib, tmp_path / "cache")
+    assert done.returncode == 0
+    broken = lib / SITE / "broken.py"
+    assert f"*** Error compiling {str(broken)!r}..." in done.stderr
+    assert "SyntaxError" in done.stderr
+    assert "5 compiled, 1 not compiled (see above)" in done.stderr
+    assert not list(broken.parent.glob("__pycache__/broken.*"))
+
+
+def test_a_warm_cache_compiles_nothing_and_writes_the_same_pycs(lib, tmp_path):
+    cache = tmp_path / "cache"
+    bytecode(lib, cache)
+    first, stored = take_pycs(lib), entries(cache)
+    assert len(stored) == 5  # every module that compiled; the broken one is not stored
+
+    # In this process, with compile() counting its calls: only the broken module, which
+    # the cache cannot hold, is compiled again.
+    compiled = []
+
+    def counting_compile(source, filename, *args, **kwargs):
+        compiled.append(filename)
+        return compile(source, filename, *args, **kwargs)
+
+    program = runpy.run_path(str(PROGRAM), {"compile": counting_compile}, "venv_bytecode")
+    counts = program["compile_tree"](str(lib), str(cache))
+    assert compiled == [str(lib / SITE / "broken.py")]
+    assert counts == {"cached": 5, "compiled": 0, "current": 0, "failed": 1}
+    assert take_pycs(lib) == first
+    assert entries(cache) == stored  # read, never rewritten
+
+    done = bytecode(lib, cache)
+    assert "5 from the cache, 0 compiled" in done.stderr
+    assert take_pycs(lib) == first
+
+
+def test_the_cache_follows_the_source_and_the_path(lib, tmp_path):
+    """A module whose source changed, or that lies elsewhere, is compiled anew: its code
+    records its path, and is another code."""
+    cache = tmp_path / "cache"
+    bytecode(lib, cache)
+    take_pycs(lib)
+    (lib / SITE / "single.py").write_text("VALUE = 'changed'\n")
+    (lib / SITE / "moved").mkdir()
+    (lib / SITE / "pkg" / "core.py").rename(lib / SITE / "moved" / "core.py")
+    expected = compileall(lib)
+    done = bytecode(lib, cache)
+    assert "3 from the cache, 2 compiled" in done.stderr
+    assert take_pycs(lib) == expected
+
+
+def test_pycs_compileall_would_keep_are_kept(lib, tmp_path):
+    """compileall leaves a timestamp pyc of the source's mtime alone (pip writes its own
+    when the venv is created); so does the program."""
+    run_compileall(lib)
+    expected = take_pycs(lib, remove=False)
+    marked = lib / SITE / "pkg" / "__pycache__" / f"core.{sys.implementation.cache_tag}.pyc"
+    marked.write_bytes(marked.read_bytes() + b"kept")
+    done = bytecode(lib, tmp_path / "cache")
+    assert "0 from the cache, 0 compiled, 5 already compiled" in done.stderr
+    kept = take_pycs(lib)
+    assert kept.pop(str(marked.relative_to(lib)))[0].endswith(b"kept")
+    expected.pop(str(marked.relative_to(lib)))
+    assert kept == expected
+
+
+def test_a_full_cache_still_gives_every_pyc(lib, tmp_path):
+    """Every cache write fails as on a full disk: the pycs are written all the same."""
+    cache = tmp_path / "cache"
+    expected = compileall(lib)
+    attempts = []
+
+    def full_disk_open(path, mode="r", *args, **kwargs):
+        if "x" in mode:
+            attempts.append(path)
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        return open(path, mode, *args, **kwargs)
+
+    program = runpy.run_path(str(PROGRAM), {"open": full_disk_open}, "venv_bytecode")
+    counts = program["compile_tree"](str(lib), str(cache))
+    assert counts == {"cached": 0, "compiled": 5, "current": 0, "failed": 1}
+    assert take_pycs(lib) == expected
+    assert len(attempts) == 1  # then the cache is left alone
+    assert not entries(cache)
+
+
+@pytest.mark.parametrize("how", ["a file", "read-only"])
+def test_a_cache_that_cannot_be_written_still_gives_every_pyc(lib, tmp_path, how):
+    cache = tmp_path / "cache"
+    if how == "a file":
+        cache.write_text("not a directory\n")
+    else:
+        cache.mkdir()
+        cache.chmod(0o555)
+        if os.access(cache, os.W_OK):  # root writes anyway: make the layout a file
+            (cache / "v1").write_text("not a directory\n")
+    expected = compileall(lib)
+    done = bytecode(lib, cache)
+    assert done.returncode == 0, done.stderr
+    assert "0 from the cache, 5 compiled" in done.stderr
+    assert take_pycs(lib) == expected
+
+
+def test_a_damaged_entry_is_compiled_again(lib, tmp_path):
+    cache = tmp_path / "cache"
+    bytecode(lib, cache)
+    expected = take_pycs(lib)
+    for entry in cache.rglob("*"):
+        if entry.is_file():
+            data = entry.read_bytes()
+            entry.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    done = bytecode(lib, cache)
+    assert "0 from the cache, 5 compiled" in done.stderr
+    assert take_pycs(lib) == expected
+    done = bytecode(lib, cache)  # the damaged entries were replaced
+    assert "5 from the cache, 0 compiled" in done.stderr
+
+
+def test_many_modules_are_compiled_alike_by_several_processes(tmp_path):
+    """Enough source for a process per CPU (PARALLEL_BYTES): the same pycs, every error
+    reported once and counted, every module stored."""
+    lib = tmp_path / "venv" / "lib"
+    package = lib / SITE / "big"
+    package.mkdir(parents=True)
+    body = "".join(f"def f{i}(x):\n    return [x * {i} for _ in range(3)]\n" for i in range(300))
+    for number in range(60):
+        (package / f"m{number}.py").write_text(f"N = {number}\n{body}")
+    (package / "bad.py").write_text("def bad(:\n")
+    (package / "worse.py").write_text("class Worse(\n")
+    size = sum(len(p.read_bytes()) for p in package.iterdir())
+    assert size > runpy.run_path(str(PROGRAM), run_name="venv_bytecode")["PARALLEL_BYTES"]
+    expected = compileall(lib)
+    done = bytecode(lib, tmp_path / "cache")
+    assert done.returncode == 0
+    assert "60 compiled, 2 not compiled (see above)" in done.stderr
+    assert done.stderr.count("*** Error compiling") == 2
+    assert take_pycs(lib) == expected
+    assert len(entries(tmp_path / "cache")) == 60
+
+
+def test_wrong_arguments_say_how_to_call_it(tmp_path):
+    done = subprocess.run([sys.executable, str(PROGRAM)], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (2, "usage: venv-bytecode.py LIB CACHE\n")
+
+
+def _venv_step(installer: str) -> str:
+    """The venv step's script, as the rendered Dockerfile has it in its heredoc."""
+    text = f"FROM img\nPYENV --installer={installer} 3.13 tools\n"
+    out = render(plan_dockerfile(text, "Dockerfile", RenderOptions(base_os=debian()))).text
+    start = out.index("<<'BUILDKIT_PYENV_EOF'\n", out.index("AS pyenv-venv-tools"))
+    run = out[out.rindex("\nRUN ", 0, start) : start]
+    assert (
+        "--mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode"
+        in run
+    )
+    return out[start + len("<<'BUILDKIT_PYENV_EOF'\n") : out.index("\nBUILDKIT_PYENV_EOF\n", start)]
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_the_venv_step_writes_the_program_verbatim(tmp_path, installer):
+    """The program reaches the step in a heredoc of its own inside the step's: the
+    script's first line writes it where PYENV_BYTECODE says, unchanged."""
+    text = PROGRAM.read_text()
+    assert text.endswith("\n")
+    ast.parse(text, feature_version=(3, 8))  # the oldest Python a PYENV line may ask for
+    assert not {"BUILDKIT_PYENV_EOF", "PYENV_BYTECODE_EOF"} & set(text.splitlines())
+    step = _venv_step(installer)
+    prologue = step[: step.index("\nPYENV_BYTECODE_EOF\n") + len("\nPYENV_BYTECODE_EOF\n")]
+    assert prologue.endswith(text + "PYENV_BYTECODE_EOF\n")
+    target = tmp_path / "scratch" / "venv-bytecode.py"
+    subprocess.run(["/bin/sh", "-c", prologue], check=True, env={"PYENV_BYTECODE": str(target)})
+    assert target.read_text() == text
+    assert step[len(prologue) :] == script("venv-build.sh").rstrip("\n")
+
+
+def _record_step() -> str:
+    found = re.search(
+        r"<<'PYENV_RECORD_EOF'\n(.*?)\nPYENV_RECORD_EOF", script("venv-build.sh"), re.S
+    )
+    assert found, "venv-build.sh no longer writes the record with a Python heredoc"
+    return found.group(1)
+
+
+def test_the_record_is_the_same_with_the_bytecode_run_first(lib, tmp_path):
+    """venv-build.sh compiles the bytecode in the process that writes the record; the
+    record comes out as it does without it, and the pycs as compileall's."""
+    expected_pycs = compileall(lib)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "origin").write_text("image python:3.13-slim-bookworm\n")
+    venv = lib.parent
+    env = {
+        **os.environ,
+        "PYENV_REQUIREMENTS": "",
+        "PYENV_VENV": str(venv),
+        "PYENV_NAME": "tools",
+        "PYENV_VARIABLE": "ASTRO_PYENV_tools",
+        "PYENV_REQUEST": "3.13",
+        "PYENV_INSTALLER": "uv",
+        "PYENV_STATE": str(state),
+        "PYENV_REQUIREMENTS_NAME": "",
+        "PYENV_RECORD": "record.json",
+        "PYENV_APT_PACKAGES": "",
+    }
+    step = _record_step()
+    arguments = [str(PROGRAM), str(lib), str(tmp_path / "cache")]
+    alone = "\n".join(line for line in step.splitlines() if not line.startswith("runpy."))
+    assert alone != step
+    subprocess.run([sys.executable, "-", *arguments], input=alone, text=True, check=True, env=env)
+    record = (venv / "record.json").read_bytes()
+    assert not take_pycs(lib)
+    done = subprocess.run(
+        [sys.executable, "-", *arguments], input=step, text=True, capture_output=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "5 compiled, 1 not compiled" in done.stderr
+    assert (venv / "record.json").read_bytes() == record
+    assert take_pycs(lib) == expected_pycs
