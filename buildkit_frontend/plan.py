@@ -106,7 +106,19 @@ class ManifestStage:
     stage_count: ClassVar[int] = 1
 
 
-HelperStage = Union[InterpreterStage, UvStage, VenvStage, ManifestStage]
+@dataclass(frozen=True)
+class ScriptsStage:
+    """A helper stage holding the scripts the other helper stages run, each once, as
+    files: a step mounts its script from here instead of carrying the text. A cached
+    build's time grows with the text of its steps (BuildKit sends every step's command
+    to the client as its name): 109 KB of steps took 1.9x a plain Dockerfile's no-op
+    build, the same scripts mounted from here 1.4x. The first helper stage."""
+
+    name: str
+    stage_count: ClassVar[int] = 1
+
+
+HelperStage = Union[ScriptsStage, InterpreterStage, UvStage, VenvStage, ManifestStage]
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,7 @@ class Plan:
     expansions: Mapping[int, Expansion]
     build_args: Mapping[str, str]
     notes: tuple[str, ...] = ()  # worth telling the user, though not an error
+    scripts: ScriptsStage | None = None  # among the helpers, when there are any
 
     @property
     def environments(self) -> list[PyenvSpec]:
@@ -168,8 +181,15 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
     ordered = {
         index: tuple(sorted(group, key=_kind_order)) for index, group in planner.helpers.items()
     }
+    scripts = None
+    first = next((index for index in sorted(ordered) if ordered[index]), None)
+    if first is not None:
+        scripts = ScriptsStage(planner._unique("pyenv-scripts"))
+        ordered[first] = (scripts, *ordered[first])
     notes = tuple(planner.notes)
-    return Plan(dockerfile, stages, ordered, planner.expansions, settings.source_args, notes)
+    return Plan(
+        dockerfile, stages, ordered, planner.expansions, settings.source_args, notes, scripts
+    )
 
 
 _InterpreterKey = tuple[str, Union[str, None], str, str]  # builder, platform, version, provider
@@ -630,7 +650,7 @@ def _checksums(specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]) -> dict
 
 def _kind_order(stage: HelperStage) -> int:
     """Interpreters, uv, venvs, then the manifest; otherwise in order of first use."""
-    return (InterpreterStage, UvStage, VenvStage, ManifestStage).index(type(stage))
+    return (ScriptsStage, InterpreterStage, UvStage, VenvStage, ManifestStage).index(type(stage))
 
 
 def context_files_named(text: str, filename: str, build_args: Mapping[str, str]) -> list[str]:

@@ -16,7 +16,15 @@ from . import contract, defaults, quoting, templates
 from .defaults import KEYWORD
 from .dockerfile import Instruction, ParsedDockerfile
 from .errors import PyenvError, SourceRange
-from .plan import Expansion, HelperStage, InterpreterStage, Plan, UvStage, VenvStage
+from .plan import (
+    Expansion,
+    HelperStage,
+    InterpreterStage,
+    Plan,
+    ScriptsStage,
+    UvStage,
+    VenvStage,
+)
 
 # A stage index as BuildKit reads one (Go's strconv.Atoi).
 _STAGE_INDEX = re.compile(r"[+-]?[0-9]+")
@@ -28,10 +36,10 @@ _DIST_DIR = "/tmp/buildkit-pyenv/python-image"
 # the content of every mount before a step starts, and the whole image takes longer.
 _IMAGE_PARTS = ("/usr/local", "/usr/lib", "/lib", "/var/lib/dpkg/status")
 _UV_PATH = "/tmp/buildkit-pyenv/uv"
-# Where a venv step writes its bytecode program, and the cache mount it keeps the
-# compiled modules in for later builds (venv-bytecode.py).
-_BYTECODE_PROGRAM = "/tmp/buildkit-pyenv/venv-bytecode.py"
+# The cache mount a venv step keeps compiled modules in for later builds (venv-bytecode.py).
 _BYTECODE_CACHE = "/var/cache/buildkit-pyenv/bytecode"
+# Where a step mounts the scripts it runs from the scripts stage.
+_SCRIPTS_DIR = "/tmp/buildkit-pyenv/scripts"
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,13 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
     escape = _escape(plan)
     rewritten = _renumbered_lines(plan, renumber) if renumber else {}
     starts = {instruction.start: instruction for instruction in dockerfile.instructions}
+    texts = _helper_texts(plan, escape)
 
     line = 0
     while line < len(dockerfile.lines):
         if line in inserts:
             for helper in plan.helpers[inserts[line]]:
-                out.generated(_helper_text(plan, helper, escape), _helper_origin(helper))
+                out.generated(texts[helper.name], _helper_origin(plan, helper))
         expansion = plan.expansions.get(line)
         if expansion is not None:
             text = _expansion_text(plan, expansion, escape)
@@ -262,14 +271,32 @@ def _escape(plan: Plan) -> str:
     return found if found in ("`", "\\") else "\\"
 
 
-def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
+def _helper_texts(plan: Plan, escape: str) -> dict[str, str]:
+    """The text of each helper stage, by name; the scripts stage's last, with the
+    scripts the others mount, in the order they first do."""
+    scripts = _Scripts(plan.scripts.name if plan.scripts else "")
+    texts = {
+        helper.name: _helper_text(plan, helper, escape, scripts)
+        for group in plan.helpers.values()
+        for helper in group
+        if not isinstance(helper, ScriptsStage)
+    }
+    if plan.scripts is not None:
+        files = [(name, templates.script(name)) for name in scripts.used]
+        text = templates.render(
+            "scripts-stage.Dockerfile.j2", stage=plan.scripts, files=files, escape=escape
+        )
+        texts[plan.scripts.name] = text + "\n"
+    return texts
+
+
+def _helper_text(plan: Plan, helper: HelperStage, escape: str, scripts: _Scripts) -> str:
     text = templates.render(
         _helper_template(helper),
         escape=escape,
         dist_dir=_DIST_DIR,
         image_parts=_IMAGE_PARTS,
         uv_path=_UV_PATH,
-        bytecode_program=_BYTECODE_PROGRAM,
         bytecode_cache=_BYTECODE_CACHE,
         stage=helper,
         state_dir=defaults.STATE_DIR,
@@ -278,12 +305,15 @@ def _helper_text(plan: Plan, helper: HelperStage, escape: str) -> str:
         record=defaults.RECORD_NAME,
         context_copy=_CONTEXT_COPY,
         build_args=plan.build_args,
-        scripts=_Scripts(),
+        scripts=scripts,
     )
     return text + "\n"
 
 
-def _helper_origin(helper: HelperStage) -> SourceRange:
+def _helper_origin(plan: Plan, helper: HelperStage) -> SourceRange:
+    if isinstance(helper, ScriptsStage):  # stands for the helper stage after it
+        group = next(group for group in plan.helpers.values() if helper in group)
+        return _helper_origin(plan, group[group.index(helper) + 1])
     if isinstance(helper, InterpreterStage):
         return helper.first.where
     if isinstance(helper, VenvStage):
@@ -324,7 +354,18 @@ def _labels(expansion: Expansion) -> dict[str, str]:
 
 
 class _Scripts:
-    """Lets templates write scripts["name.sh"] for a script's verbatim text."""
+    """What templates write to run a script of templates/ from the scripts stage:
+    `scripts.mount(name)`, the RUN flag that mounts it, and `scripts.path(name)`, where
+    the step finds it. Remembers which scripts were mounted, for the scripts stage."""
 
-    def __getitem__(self, name: str) -> str:
-        return templates.script(name)
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+        self.used: dict[str, None] = {}  # in the order of first use
+
+    def mount(self, name: str) -> str:
+        templates.script(name)  # a name without a script fails the render here
+        self.used.setdefault(name)
+        return f"--mount=from={self.stage},source=/{name},target={self.path(name)}"
+
+    def path(self, name: str) -> str:
+        return f"{_SCRIPTS_DIR}/{name}"

@@ -125,9 +125,15 @@ def test_one_interpreter_per_base_and_version():
 
 
 def test_stage_names_never_clash_with_the_users():
-    result = plan("FROM img AS pyenv-python-3.13\nFROM img\nPYENV 3.13 x\n")
+    result = plan("FROM img AS pyenv-python-3.13\nFROM img AS pyenv-scripts\nPYENV 3.13 x\n")
     names = [h.name for h in result.helpers[1]]
-    assert names == ["pyenv-python-3.13-2", "pyenv-uv", "pyenv-venv-x", "pyenv-manifest"]
+    assert names == [
+        "pyenv-scripts-2",
+        "pyenv-python-3.13-2",
+        "pyenv-uv",
+        "pyenv-venv-x",
+        "pyenv-manifest",
+    ]
 
 
 def test_build_args_reach_pyenv_and_generated_args():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import is_own_frontend, render
+from buildkit_frontend.templates import script, templates_dir
 from tests.unit.facts import debian
 
 
@@ -80,3 +83,54 @@ def test_values_with_spaces_are_quoted_for_arg():
         PYENV_PYTHON_PROVIDER="source",
     ).text
     assert 'ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"\n' in out
+
+
+def _scripts_stage(out: str) -> tuple[str, list[str]]:
+    """The scripts stage's text and the names of its files, in order."""
+    start = out.index("FROM scratch AS pyenv-scripts\n")
+    stage = out[start : out.index("\nFROM ", start + 1)]
+    return stage, re.findall(r"^COPY <<'BUILDKIT_PYENV_EOF' /(\S+)$", stage, re.M)
+
+
+def test_each_script_is_in_the_dockerfile_once_and_mounted_where_it_runs():
+    """Helper steps run their scripts from the scripts stage, the first helper stage:
+    three venvs on two interpreters carry one copy of each script, not one per step."""
+    out = rendered(
+        "FROM img\nPYENV 3.13 a\nPYENV 3.13 b\nPYENV 3.11 c\n"
+        "FROM img AS second\nPYENV --provider=source 3.12 d\n"
+    ).text
+    assert out.index("FROM scratch AS pyenv-scripts") < out.index("AS pyenv-python-")
+    stage, names = _scripts_stage(out)
+    assert sorted(names) == sorted(set(names))
+    assert set(names) == {
+        "python-image-install.sh", "python-image-finish.sh", "uv-install.sh",
+        "venv-build.sh", "venv-bytecode.py", "manifest-build.sh",
+        "cpython-deps.sh", "cpython-fetch.sh", "cpython-build.sh",
+    }  # fmt: skip
+    for name in names:
+        assert f"\n{script(name)}BUILDKIT_PYENV_EOF\n" in stage
+        target = f"/tmp/buildkit-pyenv/scripts/{name}"
+        mounts = out.count(f"--mount=from=pyenv-scripts,source=/{name},target={target} ")
+        runs = len(re.findall(rf" {re.escape(target)}$", out, re.M))
+        assert mounts >= 1 and (runs == mounts or name == "venv-bytecode.py")
+    assert out.count("/bin/sh /tmp/buildkit-pyenv/scripts/venv-build.sh\n") == 4
+    assert "<<'BUILDKIT_PYENV_EOF'" not in out[out.index("AS pyenv-python-") :]
+
+
+def test_only_the_scripts_a_build_runs_are_in_its_scripts_stage():
+    _, names = _scripts_stage(rendered("FROM img\nPYENV 3.13 a\n", PYENV_UV_IMAGE="uv:1").text)
+    assert "uv-install.sh" not in names and "cpython-build.sh" not in names
+    assert names[0] == "python-image-install.sh"
+
+
+def test_no_script_ends_a_heredoc_early():
+    for path in templates_dir().iterdir():
+        if path.suffix in (".sh", ".py"):
+            assert "BUILDKIT_PYENV_EOF" not in path.read_text().splitlines(), path.name
+            assert path.read_text().endswith("\n"), path.name
+
+
+def test_the_scripts_stage_is_counted_when_stages_are_renumbered():
+    out = rendered("FROM img\nRUN one\nFROM img\nPYENV 3.13 a\nCOPY --from=0 /x /x\n").text
+    stages = re.findall(r"^FROM .*$", out, re.M)
+    assert stages.index("FROM img") == int(re.search(r"COPY --from=(\d+) /x", out).group(1))

@@ -274,34 +274,36 @@ def test_wrong_arguments_say_how_to_call_it(tmp_path):
     assert (done.returncode, done.stderr) == (2, "usage: venv-bytecode.py LIB CACHE\n")
 
 
-def _venv_step(installer: str) -> str:
-    """The venv step's script, as the rendered Dockerfile has it in its heredoc."""
+def _scripts_and_venv_step(installer: str) -> tuple[dict[str, str], str]:
+    """The files of the rendered scripts stage, and the venv step's RUN instruction."""
     text = f"FROM img\nPYENV --installer={installer} 3.13 tools\n"
     out = render(plan_dockerfile(text, "Dockerfile", RenderOptions(base_os=debian()))).text
-    start = out.index("<<'BUILDKIT_PYENV_EOF'\n", out.index("AS pyenv-venv-tools"))
-    run = out[out.rindex("\nRUN ", 0, start) : start]
+    copies = r"^COPY <<'BUILDKIT_PYENV_EOF' /(\S+)\n(.*?)^BUILDKIT_PYENV_EOF\n"
+    files = dict(re.findall(copies, out, re.S | re.M))
+    stage = out[out.index("AS pyenv-venv-tools") :]
+    run = stage[stage.index("\nRUN ") : stage.index("\n\n")]
     assert (
         "--mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode"
         in run
     )
-    return out[start + len("<<'BUILDKIT_PYENV_EOF'\n") : out.index("\nBUILDKIT_PYENV_EOF\n", start)]
+    return files, run
 
 
 @pytest.mark.parametrize("installer", ["uv", "pip"])
-def test_the_venv_step_writes_the_program_verbatim(tmp_path, installer):
-    """The program reaches the step in a heredoc of its own inside the step's: the
-    script's first line writes it where PYENV_BYTECODE says, unchanged."""
+def test_the_venv_step_runs_the_program_from_the_scripts_stage(installer):
+    """The program is a file of the scripts stage, verbatim; the venv step mounts it
+    where PYENV_BYTECODE says, beside venv-build.sh, which it runs."""
     text = PROGRAM.read_text()
     assert text.endswith("\n")
     ast.parse(text, feature_version=(3, 8))  # the oldest Python a PYENV line may ask for
-    assert not {"BUILDKIT_PYENV_EOF", "PYENV_BYTECODE_EOF"} & set(text.splitlines())
-    step = _venv_step(installer)
-    prologue = step[: step.index("\nPYENV_BYTECODE_EOF\n") + len("\nPYENV_BYTECODE_EOF\n")]
-    assert prologue.endswith(text + "PYENV_BYTECODE_EOF\n")
-    target = tmp_path / "scratch" / "venv-bytecode.py"
-    subprocess.run(["/bin/sh", "-c", prologue], check=True, env={"PYENV_BYTECODE": str(target)})
-    assert target.read_text() == text
-    assert step[len(prologue) :] == script("venv-build.sh").rstrip("\n")
+    assert "BUILDKIT_PYENV_EOF" not in text.splitlines()
+    files, run = _scripts_and_venv_step(installer)
+    assert files["venv-bytecode.py"] == text
+    assert files["venv-build.sh"] == script("venv-build.sh")
+    target = "/tmp/buildkit-pyenv/scripts/venv-bytecode.py"
+    assert f"--mount=from=pyenv-scripts,source=/venv-bytecode.py,target={target}" in run
+    assert f"PYENV_BYTECODE={target} " in run
+    assert run.endswith(" /bin/sh /tmp/buildkit-pyenv/scripts/venv-build.sh")
 
 
 def _record_step() -> str:

@@ -1,11 +1,8 @@
 ARG PY=3.11
 ARG PYENV_PYTHON_MIRROR=https://mirror.example/python
-# buildkit-pyenv: the CPython 3.12 source, for the PYENV line 5
-FROM debian:bookworm AS pyenv-python-3.12-source
-# hadolint ignore=DL3002,DL3066
-USER root
-SHELL ["/bin/sh", "-c"]
-RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+# buildkit-pyenv: the scripts the helper stages below run (templates/ of buildkit-pyenv)
+FROM scratch AS pyenv-scripts
+COPY <<'BUILDKIT_PYENV_EOF' /cpython-deps.sh
 # Installs what building CPython needs, after noting the libraries the base image
 # already has: the interpreter bundles any other library it links, so that it runs in
 # the final image, where these -dev packages are not.
@@ -26,10 +23,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 rm -rf /var/lib/apt/lists/*
 BUILDKIT_PYENV_EOF
 
-ARG PYENV_PYTHON_MIRROR=https://mirror.example/python
-RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
-    PYENV_REQUEST=3.12 PYENV_SHA256='' \
-    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+COPY <<'BUILDKIT_PYENV_EOF' /cpython-fetch.sh
 # Finds the CPython release PYENV_REQUEST names on PYENV_PYTHON_MIRROR (python.org's
 # layout: <mirror>/<version>/Python-<version>.tar.xz), downloads it through the cache
 # mount unless it is there, checks PYENV_SHA256 when set, and leaves the tarball and
@@ -88,36 +82,7 @@ printf '%s\n' "$version" >"$PYENV_STATE/version"
 say "using CPython $version"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: CPython 3.12 built from source on debian:bookworm, for the PYENV line 5
-FROM debian:bookworm AS pyenv-python-3.12
-# hadolint ignore=DL3002,DL3066
-USER root
-SHELL ["/bin/sh", "-c"]
-RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Installs what building CPython needs, after noting the libraries the base image
-# already has: the interpreter bundles any other library it links, so that it runs in
-# the final image, where these -dev packages are not.
-set -eu
-mkdir -p "$PYENV_STATE"
-ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "buildkit-pyenv: error: the base image has no apt-get;" \
-        "PYENV builds CPython on Debian or Ubuntu based images" >&2
-    exit 1
-fi
-echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
-    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
-    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
-rm -rf /var/lib/apt/lists/*
-BUILDKIT_PYENV_EOF
-
-# Copied rather than fetched here: the same tarball from another mirror reuses the build.
-COPY --from=pyenv-python-3.12-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
-ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
-RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+COPY <<'BUILDKIT_PYENV_EOF' /cpython-build.sh
 # Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
 # the libraries the base image lacks, and checks that the standard modules import.
 set -eu
@@ -183,193 +148,7 @@ printf 'source Python-%s.tar.xz\n' "$version" >"$PYENV_STATE/origin"
 say "CPython $version is ready in $prefix"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: the CPython 3.13 source, for the PYENV line 6
-FROM debian:bookworm AS pyenv-python-3.13-source
-# hadolint ignore=DL3002,DL3066
-USER root
-SHELL ["/bin/sh", "-c"]
-RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Installs what building CPython needs, after noting the libraries the base image
-# already has: the interpreter bundles any other library it links, so that it runs in
-# the final image, where these -dev packages are not.
-set -eu
-mkdir -p "$PYENV_STATE"
-ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "buildkit-pyenv: error: the base image has no apt-get;" \
-        "PYENV builds CPython on Debian or Ubuntu based images" >&2
-    exit 1
-fi
-echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
-    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
-    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
-rm -rf /var/lib/apt/lists/*
-BUILDKIT_PYENV_EOF
-
-ARG PYENV_PYTHON_MIRROR=https://mirror.example/python
-RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
-    PYENV_REQUEST=3.13 PYENV_SHA256='' \
-    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Finds the CPython release PYENV_REQUEST names on PYENV_PYTHON_MIRROR (python.org's
-# layout: <mirror>/<version>/Python-<version>.tar.xz), downloads it through the cache
-# mount unless it is there, checks PYENV_SHA256 when set, and leaves the tarball and
-# the version it resolved to in PYENV_STATE.
-set -eu
-say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
-mirror=${PYENV_PYTHON_MIRROR%/}
-downloads=/var/cache/buildkit-pyenv/downloads
-mkdir -p "$downloads"
-
-tarball_url() {  # python.org keeps pre-releases in the directory of the final release
-    printf '%s/%s/Python-%s.tar.xz' "$mirror" "$(printf %s "$1" | sed -E 's/(a|b|rc)[0-9]+$//')" "$1"
-}
-
-case "$PYENV_REQUEST" in
-    *.*.*) candidates=$PYENV_REQUEST ;;
-    *)
-        say "looking up the newest $PYENV_REQUEST.x on $mirror/"
-        listing=$(curl -fsSL "$mirror/") || die "cannot list $mirror/ (is PYENV_PYTHON_MIRROR right?)"
-        escaped=$(printf %s "$PYENV_REQUEST" | sed 's/\./\\./g')
-        candidates=$(printf '%s\n' "$listing" \
-            | grep -oE "href=\"$escaped\\.[0-9]+/\"" \
-            | sed -E 's/^href="([^/]*)\/"$/\1/' | sort -u -t. -k3,3nr)
-        [ -n "$candidates" ] || die "$mirror/ lists no $PYENV_REQUEST.x release"
-        ;;
-esac
-
-# The newest listed release whose tarball exists: a directory can come before its release.
-version=
-for candidate in $candidates; do
-    if [ -s "$downloads/Python-$candidate.tar.xz" ] \
-        || curl -fsSIL -o /dev/null "$(tarball_url "$candidate")"; then
-        version=$candidate
-        break
-    fi
-done
-[ -n "$version" ] || die "no Python-$PYENV_REQUEST tarball found on $mirror/"
-
-cached=$downloads/Python-$version.tar.xz
-if [ ! -s "$cached" ]; then
-    say "downloading $(tarball_url "$version")"
-    # A unique name: another stage may be fetching the same release at the same time.
-    curl -fsSL -o "$cached.$$" "$(tarball_url "$version")" \
-        || { rm -f "$cached.$$"; die "downloading Python $version from $mirror failed"; }
-    mv "$cached.$$" "$cached"
-fi
-if [ -n "$PYENV_SHA256" ] \
-    && ! printf '%s  %s\n' "$PYENV_SHA256" "$cached" | sha256sum -c --status -; then
-    rm -f "$cached"
-    die "Python-$version.tar.xz from $mirror does not have the SHA-256 --sha256 gives"
-fi
-cp "$cached" "$PYENV_STATE/Python.tar.xz"
-printf '%s\n' "$version" >"$PYENV_STATE/version"
-say "using CPython $version"
-BUILDKIT_PYENV_EOF
-
-# buildkit-pyenv: CPython 3.13 built from source on debian:bookworm, for the PYENV line 6
-FROM debian:bookworm AS pyenv-python-3.13
-# hadolint ignore=DL3002,DL3066
-USER root
-SHELL ["/bin/sh", "-c"]
-RUN PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Installs what building CPython needs, after noting the libraries the base image
-# already has: the interpreter bundles any other library it links, so that it runs in
-# the final image, where these -dev packages are not.
-set -eu
-mkdir -p "$PYENV_STATE"
-ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >"$PYENV_STATE/base-libs"
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "buildkit-pyenv: error: the base image has no apt-get;" \
-        "PYENV builds CPython on Debian or Ubuntu based images" >&2
-    exit 1
-fi
-echo "buildkit-pyenv: installing the build dependencies of CPython" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    ca-certificates curl xz-utils make gcc libc6-dev dpkg-dev pkg-config \
-    libbz2-dev libffi-dev libgdbm-dev libgdbm-compat-dev liblzma-dev libncursesw5-dev \
-    libreadline-dev libsqlite3-dev libssl-dev uuid-dev zlib1g-dev >/dev/null
-rm -rf /var/lib/apt/lists/*
-BUILDKIT_PYENV_EOF
-
-# Copied rather than fetched here: the same tarball from another mirror reuses the build.
-COPY --from=pyenv-python-3.13-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
-ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
-RUN PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-# Builds the fetched CPython the pyenv way into PYENV_ROOT/versions/<version>, bundles
-# the libraries the base image lacks, and checks that the standard modules import.
-set -eu
-say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
-version=$(cat "$PYENV_STATE/version")
-prefix=$PYENV_ROOT/versions/$version
-src=$(mktemp -d)
-log=$PYENV_STATE/build.log
-tar -xJf "$PYENV_STATE/Python.tar.xz" -C "$src" --strip-components=1
-rm "$PYENV_STATE/Python.tar.xz"
-cd "$src"
-say "building CPython $version into $prefix (log: $log)"
-# RPATH rather than RUNPATH, so that bundled libraries also find their own dependencies.
-# No pip in the interpreter itself: every venv gets its own from ensurepip's wheel.
-# shellcheck disable=SC2086
-if ! { ./configure --prefix="$prefix" --enable-shared --with-ensurepip=no \
-        --enable-loadable-sqlite-extensions --without-static-libpython \
-        --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
-        LDFLAGS="-Wl,-rpath,$prefix/lib -Wl,--disable-new-dtags" \
-        $PYENV_PYTHON_CONFIGURE_OPTS \
-    && make -j"$(nproc)" && make install; } >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    die "building CPython $version failed (the end of its log is above)"
-fi
-cd /
-# The test suites, and IDLE (no Tk here), are weight nobody runs in an image; so is
-# bytecode at three optimisation levels (it is compiled again below, at one).
-rm -rf "$src" "$prefix"/lib/python*/idlelib "$prefix"/bin/idle*
-find "$prefix/lib" -depth \( -type d \( -name test -o -name tests -o -name idle_test \) \
-    -o -type d -name __pycache__ \) -exec rm -rf {} +
-# Debug symbols are most of the size of the binaries; non-ELF files are left alone.
-for file in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/lib/python*/lib-dynload/*.so; do
-    [ -L "$file" ] || strip --strip-unneeded "$file" 2>/dev/null || true
-done
-ln -sf python3 "$prefix/bin/python"
-
-: >"$PYENV_STATE/bundled-libs"
-for lib in $( { ldd "$prefix"/bin/python3 "$prefix"/lib/libpython*.so.* \
-        "$prefix"/lib/python*/lib-dynload/*.so 2>/dev/null || true; } \
-        | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }' | sort -u); do
-    soname=${lib%%=*} path=${lib#*=}
-    case "$path" in "$prefix"/*) continue ;; esac
-    if ! grep -qxF "$soname" "$PYENV_STATE/base-libs"; then
-        cp -L "$path" "$prefix/lib/$soname"
-        echo "$soname" >>"$PYENV_STATE/bundled-libs"
-    fi
-done
-[ -s "$PYENV_STATE/bundled-libs" ] && say "bundled: $(tr '\n' ' ' <"$PYENV_STATE/bundled-libs")"
-
-"$prefix/bin/python3" -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, decimal, venv, curses, dbm.gnu' \
-    || die "CPython $version lacks a standard module (see above)"
-# Task users cannot write __pycache__ here; unchecked hashes, since the files never change.
-"$prefix/bin/python3" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
-    -x '/(test|tests|idle_test)/|lib2to3/tests|bad_coding|badsyntax' \
-    "$prefix"/lib/python3.* >/dev/null || die "compiling the standard library failed"
-# The C headers serve venv builds (packages that compile) but not the image: they wait
-# in the state directory, which venv stages link back and no image copies.
-mv "$prefix/include" "$PYENV_STATE/include"
-printf '%s\n' "$prefix/bin/python3" >"$PYENV_STATE/python"
-printf 'source Python-%s.tar.xz\n' "$version" >"$PYENV_STATE/origin"
-say "CPython $version is ready in $prefix"
-BUILDKIT_PYENV_EOF
-
-# buildkit-pyenv: uv 0.13.9 from the package index, for the venvs of this build
-FROM pyenv-python-3.12 AS pyenv-uv
-RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
-    PYENV_UV_VERSION=0.13.9 PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
+COPY <<'BUILDKIT_PYENV_EOF' /uv-install.sh
 # Installs uv PYENV_UV_VERSION from the package index the base image is set up for
 # (pip's settings), with an interpreter of this build, and leaves the binary at /uv.
 set -eu
@@ -411,21 +190,215 @@ rm -rf "$wheels"
 /uv --version >&2
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv data on CPython 3.12 (uv), for the PYENV line 5
-FROM pyenv-python-3.12 AS pyenv-venv-data
-# Index settings without secrets may come as build arguments (credentials: secrets below).
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
-COPY ["data-requirements.txt", "/tmp/buildkit-pyenv/context/data-requirements.txt"]
-RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
-    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
-    --mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode \
-    PYENV_NAME=data PYENV_VARIABLE=ASTRO_PYENV_data PYENV_REQUEST=3.12 \
-    PYENV_VENV=/home/astro/.venv/data PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/data-requirements.txt \
-    PYENV_REQUIREMENTS_NAME=data-requirements.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
-    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
-    PYENV_BYTECODE=/tmp/buildkit-pyenv/venv-bytecode.py PYENV_BYTECODE_CACHE=/var/cache/buildkit-pyenv/bytecode \
-    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-mkdir -p "${PYENV_BYTECODE%/*}" && cat >"$PYENV_BYTECODE" <<'PYENV_BYTECODE_EOF' || exit 1
+COPY <<'BUILDKIT_PYENV_EOF' /venv-build.sh
+# Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
+# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
+# PYENV_CONTEXT, where the context files it names are copied), compiles its bytecode
+# (the program PYENV_BYTECODE, with the cache PYENV_BYTECODE_CACHE), writes its record
+# (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
+# for the manifest, and moves it under PYENV_STATE/export with its parent
+# directories as the base image has them, for the final stage's COPY --link.
+set -eu
+say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
+# The interpreter of this stage is not finished yet (that happens beside this build): it
+# finds its own libraries through the loader's path, in this build only.
+if [ -s "$PYENV_STATE/library-path" ]; then
+    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+fi
+
+# Settings a base image may carry that would send an install outside the venv.
+export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
+unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
+unset VIRTUAL_ENV UV_SYSTEM_PYTHON UV_PYTHON UV_PROJECT_ENVIRONMENT
+
+# COPY --link creates missing parent directories as root with mode 0755: note the
+# owner and mode the base image gives each parent, before the venv adds any.
+export_root=$PYENV_STATE/export
+parents= dir=$(dirname "$PYENV_VENV")
+while [ "$dir" != / ]; do parents="$dir $parents"; dir=$(dirname "$dir"); done
+mkdir -p "$export_root"
+for dir in $parents; do
+    mkdir "$export_root$dir"
+    if [ -d "$dir" ]; then
+        chown --reference="$dir" "$export_root$dir"
+        chmod --reference="$dir" "$export_root$dir"
+    fi
+done
+
+python=$(cat "$PYENV_STATE/python")
+# Packages that compile find the interpreter's C headers where sysconfig says.
+prefix=$(dirname "$(dirname "$python")")
+[ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
+version=$("$python" -c 'import platform; print(platform.python_version())')
+# Index settings: the well-known BuildKit secrets, mounted for this step only, then the
+# PYENV line's own flags (README: Private package indexes); pip and uv read the same.
+secrets=/run/secrets mounted=
+if [ -s "$secrets/index-url" ]; then
+    PIP_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/index-url")
+    export PIP_INDEX_URL UV_INDEX_URL="$PIP_INDEX_URL"
+    mounted="$mounted index-url"
+fi
+if [ -s "$secrets/extra-index-url" ]; then
+    PIP_EXTRA_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/extra-index-url")
+    export PIP_EXTRA_INDEX_URL UV_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"
+    mounted="$mounted extra-index-url"
+fi
+[ -s "$secrets/netrc" ] && export NETRC="$secrets/netrc" && mounted="$mounted netrc"
+[ -s "$secrets/pip.conf" ] && export PIP_CONFIG_FILE="$secrets/pip.conf" && mounted="$mounted pip.conf"
+[ -s "$secrets/uv.toml" ] && export UV_CONFIG_FILE="$secrets/uv.toml" && mounted="$mounted uv.toml"
+[ -n "${PYENV_INDEX_URL:-}" ] && export PIP_INDEX_URL="$PYENV_INDEX_URL" UV_INDEX_URL="$PYENV_INDEX_URL"
+[ -n "${PYENV_EXTRA_INDEX_URL:-}" ] \
+    && export PIP_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL" UV_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL"
+[ -n "${PYENV_TRUSTED_HOST:-}" ] \
+    && export PIP_TRUSTED_HOST="$PYENV_TRUSTED_HOST" UV_INSECURE_HOST="$PYENV_TRUSTED_HOST"
+# An install that fails says which environment, and what a private index would need.
+failed() {
+    say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
+    if [ -z "$mounted" ]; then
+        say "no index credentials were given: if the index needs them, pass a BuildKit" \
+            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
+            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
+            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
+            "its --secret ids itself)"
+    else
+        say "index credentials given as secrets:$mounted"
+    fi
+    exit 1
+}
+# Local paths in requirements files are relative to the build context's root, whose
+# files the install reads are copied to PYENV_CONTEXT at the same layout.
+mkdir -p "$PYENV_CONTEXT"
+cd "$PYENV_CONTEXT"
+# Debian packages the install needs to build (--apt, --apt-file): installed here, with a
+# compiler; what the built extensions then link that the base image lacks is bundled
+# into the venv below, so the final image needs none of them.
+apt_packages=
+if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
+    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
+    apt_packages=$(echo $apt_packages)
+    ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
+    say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
+fi
+if [ "$PYENV_INSTALLER" = uv ]; then
+    # uv reads its own settings; carry over the pip index settings a base image has.
+    : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
+    : "${UV_INSECURE_HOST:=${PIP_TRUSTED_HOST:-}}" "${SSL_CERT_FILE:=${PIP_CERT:-}}"
+    for name in UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST SSL_CERT_FILE; do
+        eval "value=\${$name}"
+        if [ -n "$value" ]; then export "$name"; else unset "$name"; fi
+    done
+    export UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+    say "creating $PYENV_VENV on $version with uv"
+    seed=
+    [ "$PYENV_SEED" = 1 ] && seed=--seed
+    # shellcheck disable=SC2086
+    "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
+    if [ "${PYENV_LOCK:-}" = uv.lock ]; then
+        # A uv project: `uv sync --locked` semantics (the lock must match pyproject.toml),
+        # without dev dependencies; the project itself too when it is a package, as a
+        # wheel (never editable: its sources stay in this stage).
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv sync --locked"
+        exact=
+        [ "$PYENV_SEED" = 1 ] && exact=--inexact  # keep the seeded pip
+        # shellcheck disable=SC2086
+        UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
+            $exact --python "$PYENV_VENV/bin/python" \
+            --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
+    elif [ -n "$PYENV_REQUIREMENTS" ]; then
+        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
+        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" -r "$PYENV_REQUIREMENTS" \
+            || failed
+    fi
+else
+    say "creating $PYENV_VENV on $version"
+    "$python" -m venv "$PYENV_VENV"
+    if [ -n "$PYENV_REQUIREMENTS" ]; then
+        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
+        "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
+            --progress-bar=off --no-compile -r "$PYENV_REQUIREMENTS" || failed
+    fi
+fi
+if [ -n "$apt_packages" ]; then
+    # Libraries the venv's extensions link from the packages just installed (not in the
+    # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
+    libs=$PYENV_VENV/lib/buildkit-pyenv-libs
+    mkdir -p "$libs"
+    find "$PYENV_VENV" -type f -name '*.so*' ! -path "$libs/*" >/tmp/buildkit-pyenv/extensions
+    while read -r extension; do
+        needed=$(ldd "$extension" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $1, $3 }') || continue
+        [ -n "$needed" ] || continue
+        bundled=
+        while read -r soname path; do
+            grep -qxF "$soname" /tmp/buildkit-pyenv/base-libs && continue
+            [ -e "$libs/$soname" ] || { cp -L "$path" "$libs/$soname"; say "bundling $soname"; }
+            bundled=1
+        done <<EOF_NEEDED
+$needed
+EOF_NEEDED
+        if [ -n "$bundled" ]; then
+            relative=$(realpath --relative-to="$(dirname "$extension")" "$libs")
+            patchelf --add-rpath "\$ORIGIN/$relative" "$extension"
+        fi
+    done </tmp/buildkit-pyenv/extensions
+    for lib in "$libs"/*; do
+        if [ -e "$lib" ]; then patchelf --set-rpath '$ORIGIN' "$lib"; fi
+    done
+    rmdir "$libs" 2>/dev/null || true
+fi
+
+# Bytecode at build time, since task users cannot write __pycache__ into the venv; for
+# every module but the test suites packages ship (in test/ or tests/ directories: 1,345
+# of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
+# installers leave it to this step, so uv and pip venvs hold the same files. The program
+# PYENV_BYTECODE writes what compileall would, taking each module's code from the cache
+# mount PYENV_BYTECODE_CACHE when an earlier build compiled it; a module that does not
+# compile is reported, as the installers would, without failing the build. It runs in
+# the process that then writes the record: one interpreter start fewer.
+PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
+    "$PYENV_VENV/lib" "$PYENV_BYTECODE_CACHE" <<'PYENV_RECORD_EOF'
+import hashlib, importlib.metadata, json, os, platform, runpy, sys
+
+runpy.run_path(sys.argv[1], run_name="venv_bytecode")["main"](sys.argv[2:])
+
+env = os.environ
+requirements = env["PYENV_REQUIREMENTS"]
+digest = None
+if requirements:
+    with open(requirements, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
+record = {
+    "name": env["PYENV_NAME"],
+    "variable": env["PYENV_VARIABLE"],
+    "venv": env["PYENV_VENV"],
+    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
+    "python": platform.python_version(),
+    "requested": env["PYENV_REQUEST"],
+    "base_prefix": sys.base_prefix,
+    "installer": env["PYENV_INSTALLER"],
+    "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
+    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
+    "requirements_sha256": digest,
+    "lock": env.get("PYENV_LOCK") or None,
+    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
+    "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
+    "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
+}
+with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
+    json.dump(record, out, indent=2, sort_keys=True)
+    out.write("\n")
+PYENV_RECORD_EOF
+mv "$PYENV_VENV" "$export_root$PYENV_VENV"
+BUILDKIT_PYENV_EOF
+
+COPY <<'BUILDKIT_PYENV_EOF' /venv-bytecode.py
 """A venv's bytecode, as `python -m compileall -q -j 0 -x RX LIB` writes it, taken from a
 content-addressed cache when an earlier build compiled the same module.
 
@@ -741,756 +714,9 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-PYENV_BYTECODE_EOF
-# Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
-# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
-# PYENV_CONTEXT, where the context files it names are copied), compiles its bytecode
-# (the program PYENV_BYTECODE, with the cache PYENV_BYTECODE_CACHE), writes its record
-# (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
-# for the manifest, and moves it under PYENV_STATE/export with its parent
-# directories as the base image has them, for the final stage's COPY --link.
-set -eu
-say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
-# The interpreter of this stage is not finished yet (that happens beside this build): it
-# finds its own libraries through the loader's path, in this build only.
-if [ -s "$PYENV_STATE/library-path" ]; then
-    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-fi
-
-# Settings a base image may carry that would send an install outside the venv.
-export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
-unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
-unset VIRTUAL_ENV UV_SYSTEM_PYTHON UV_PYTHON UV_PROJECT_ENVIRONMENT
-
-# COPY --link creates missing parent directories as root with mode 0755: note the
-# owner and mode the base image gives each parent, before the venv adds any.
-export_root=$PYENV_STATE/export
-parents= dir=$(dirname "$PYENV_VENV")
-while [ "$dir" != / ]; do parents="$dir $parents"; dir=$(dirname "$dir"); done
-mkdir -p "$export_root"
-for dir in $parents; do
-    mkdir "$export_root$dir"
-    if [ -d "$dir" ]; then
-        chown --reference="$dir" "$export_root$dir"
-        chmod --reference="$dir" "$export_root$dir"
-    fi
-done
-
-python=$(cat "$PYENV_STATE/python")
-# Packages that compile find the interpreter's C headers where sysconfig says.
-prefix=$(dirname "$(dirname "$python")")
-[ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
-version=$("$python" -c 'import platform; print(platform.python_version())')
-# Index settings: the well-known BuildKit secrets, mounted for this step only, then the
-# PYENV line's own flags (README: Private package indexes); pip and uv read the same.
-secrets=/run/secrets mounted=
-if [ -s "$secrets/index-url" ]; then
-    PIP_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/index-url")
-    export PIP_INDEX_URL UV_INDEX_URL="$PIP_INDEX_URL"
-    mounted="$mounted index-url"
-fi
-if [ -s "$secrets/extra-index-url" ]; then
-    PIP_EXTRA_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/extra-index-url")
-    export PIP_EXTRA_INDEX_URL UV_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"
-    mounted="$mounted extra-index-url"
-fi
-[ -s "$secrets/netrc" ] && export NETRC="$secrets/netrc" && mounted="$mounted netrc"
-[ -s "$secrets/pip.conf" ] && export PIP_CONFIG_FILE="$secrets/pip.conf" && mounted="$mounted pip.conf"
-[ -s "$secrets/uv.toml" ] && export UV_CONFIG_FILE="$secrets/uv.toml" && mounted="$mounted uv.toml"
-[ -n "${PYENV_INDEX_URL:-}" ] && export PIP_INDEX_URL="$PYENV_INDEX_URL" UV_INDEX_URL="$PYENV_INDEX_URL"
-[ -n "${PYENV_EXTRA_INDEX_URL:-}" ] \
-    && export PIP_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL" UV_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL"
-[ -n "${PYENV_TRUSTED_HOST:-}" ] \
-    && export PIP_TRUSTED_HOST="$PYENV_TRUSTED_HOST" UV_INSECURE_HOST="$PYENV_TRUSTED_HOST"
-# An install that fails says which environment, and what a private index would need.
-failed() {
-    say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
-    if [ -z "$mounted" ]; then
-        say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
-            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
-            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
-            "its --secret ids itself)"
-    else
-        say "index credentials given as secrets:$mounted"
-    fi
-    exit 1
-}
-# Local paths in requirements files are relative to the build context's root, whose
-# files the install reads are copied to PYENV_CONTEXT at the same layout.
-mkdir -p "$PYENV_CONTEXT"
-cd "$PYENV_CONTEXT"
-# Debian packages the install needs to build (--apt, --apt-file): installed here, with a
-# compiler; what the built extensions then link that the base image lacks is bundled
-# into the venv below, so the final image needs none of them.
-apt_packages=
-if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
-    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
-    apt_packages=$(echo $apt_packages)
-    ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
-    say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
-fi
-if [ "$PYENV_INSTALLER" = uv ]; then
-    # uv reads its own settings; carry over the pip index settings a base image has.
-    : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
-    : "${UV_INSECURE_HOST:=${PIP_TRUSTED_HOST:-}}" "${SSL_CERT_FILE:=${PIP_CERT:-}}"
-    for name in UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST SSL_CERT_FILE; do
-        eval "value=\${$name}"
-        if [ -n "$value" ]; then export "$name"; else unset "$name"; fi
-    done
-    export UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
-    say "creating $PYENV_VENV on $version with uv"
-    seed=
-    [ "$PYENV_SEED" = 1 ] && seed=--seed
-    # shellcheck disable=SC2086
-    "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
-    if [ "${PYENV_LOCK:-}" = uv.lock ]; then
-        # A uv project: `uv sync --locked` semantics (the lock must match pyproject.toml),
-        # without dev dependencies; the project itself too when it is a package, as a
-        # wheel (never editable: its sources stay in this stage).
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv sync --locked"
-        exact=
-        [ "$PYENV_SEED" = 1 ] && exact=--inexact  # keep the seeded pip
-        # shellcheck disable=SC2086
-        UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
-            $exact --python "$PYENV_VENV/bin/python" \
-            --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
-    elif [ -n "$PYENV_REQUIREMENTS" ]; then
-        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
-        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" -r "$PYENV_REQUIREMENTS" \
-            || failed
-    fi
-else
-    say "creating $PYENV_VENV on $version"
-    "$python" -m venv "$PYENV_VENV"
-    if [ -n "$PYENV_REQUIREMENTS" ]; then
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
-        "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-            --progress-bar=off --no-compile -r "$PYENV_REQUIREMENTS" || failed
-    fi
-fi
-if [ -n "$apt_packages" ]; then
-    # Libraries the venv's extensions link from the packages just installed (not in the
-    # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
-    libs=$PYENV_VENV/lib/buildkit-pyenv-libs
-    mkdir -p "$libs"
-    find "$PYENV_VENV" -type f -name '*.so*' ! -path "$libs/*" >/tmp/buildkit-pyenv/extensions
-    while read -r extension; do
-        needed=$(ldd "$extension" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $1, $3 }') || continue
-        [ -n "$needed" ] || continue
-        bundled=
-        while read -r soname path; do
-            grep -qxF "$soname" /tmp/buildkit-pyenv/base-libs && continue
-            [ -e "$libs/$soname" ] || { cp -L "$path" "$libs/$soname"; say "bundling $soname"; }
-            bundled=1
-        done <<EOF_NEEDED
-$needed
-EOF_NEEDED
-        if [ -n "$bundled" ]; then
-            relative=$(realpath --relative-to="$(dirname "$extension")" "$libs")
-            patchelf --add-rpath "\$ORIGIN/$relative" "$extension"
-        fi
-    done </tmp/buildkit-pyenv/extensions
-    for lib in "$libs"/*; do
-        if [ -e "$lib" ]; then patchelf --set-rpath '$ORIGIN' "$lib"; fi
-    done
-    rmdir "$libs" 2>/dev/null || true
-fi
-
-# Bytecode at build time, since task users cannot write __pycache__ into the venv; for
-# every module but the test suites packages ship (in test/ or tests/ directories: 1,345
-# of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
-# installers leave it to this step, so uv and pip venvs hold the same files. The program
-# PYENV_BYTECODE writes what compileall would, taking each module's code from the cache
-# mount PYENV_BYTECODE_CACHE when an earlier build compiled it; a module that does not
-# compile is reported, as the installers would, without failing the build. It runs in
-# the process that then writes the record: one interpreter start fewer.
-PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
-    "$PYENV_VENV/lib" "$PYENV_BYTECODE_CACHE" <<'PYENV_RECORD_EOF'
-import hashlib, importlib.metadata, json, os, platform, runpy, sys
-
-runpy.run_path(sys.argv[1], run_name="venv_bytecode")["main"](sys.argv[2:])
-
-env = os.environ
-requirements = env["PYENV_REQUIREMENTS"]
-digest = None
-if requirements:
-    with open(requirements, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
-packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
-libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
-record = {
-    "name": env["PYENV_NAME"],
-    "variable": env["PYENV_VARIABLE"],
-    "venv": env["PYENV_VENV"],
-    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
-    "python": platform.python_version(),
-    "requested": env["PYENV_REQUEST"],
-    "base_prefix": sys.base_prefix,
-    "installer": env["PYENV_INSTALLER"],
-    "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
-    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
-    "requirements_sha256": digest,
-    "lock": env.get("PYENV_LOCK") or None,
-    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
-    "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
-    "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
-}
-with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
-    json.dump(record, out, indent=2, sort_keys=True)
-    out.write("\n")
-PYENV_RECORD_EOF
-mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
-# buildkit-pyenv: venv other on CPython 3.13 (uv), for the PYENV line 6
-FROM pyenv-python-3.13 AS pyenv-venv-other
-# Index settings without secrets may come as build arguments (credentials: secrets below).
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
-RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
-    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
-    --mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode \
-    PYENV_NAME=other PYENV_VARIABLE=ASTRO_PYENV_other PYENV_REQUEST=3.13 \
-    PYENV_VENV=/home/astro/.venv/other PYENV_REQUIREMENTS='' \
-    PYENV_REQUIREMENTS_NAME='' PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
-    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
-    PYENV_BYTECODE=/tmp/buildkit-pyenv/venv-bytecode.py PYENV_BYTECODE_CACHE=/var/cache/buildkit-pyenv/bytecode \
-    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh <<'BUILDKIT_PYENV_EOF'
-mkdir -p "${PYENV_BYTECODE%/*}" && cat >"$PYENV_BYTECODE" <<'PYENV_BYTECODE_EOF' || exit 1
-"""A venv's bytecode, as `python -m compileall -q -j 0 -x RX LIB` writes it, taken from a
-content-addressed cache when an earlier build compiled the same module.
-
-    python venv-bytecode.py LIB CACHE
-
-LIB is the venv's lib directory; CACHE a directory that outlives the build (a BuildKit
-cache mount, shared by concurrent steps). Every module compileall would compile gets
-the pyc py_compile would write, in the same place, byte for byte: the header is made
-here for each file (its mtime and size, or its hash when SOURCE_DATE_EPOCH is set, as
-py_compile chooses), the marshalled code after it comes from the cache under a key of
-everything it depends on (the interpreter's magic number, cache tag, version and -O
-level, the path the code records, the source). Only the misses are compiled, in one
-process per CPU when there are many. A module that does not compile is reported, and a
-cache that cannot be read or written is passed over: neither fails the step.
-
-(From Python 3.13 on, marshal may flag a shared string differently depending on what
-else the compiling process holds, so compileall's own output varies with the worker
-that compiled a module; the code is the same either way.)
-
-Runs on the venv's own interpreter, any CPython from 3.8 on: standard library only.
-It never contains the venv step's heredoc terminators (tests/unit/test_venv_bytecode.py).
-"""
-
-from __future__ import annotations
-
-import contextlib
-import hashlib
-import heapq
-import importlib.util
-import marshal
-import os
-import re
-import sys
-from importlib import _bootstrap_external  # py_compile's own writer: same files, same modes
-
-#: The test suites packages ship, which tasks do not import: no bytecode (compileall -x).
-SKIP = re.compile(r"/site-packages/(.*/)?tests?/")
-#: Less source than this (about 20 ms of compiling) and one process compiles it all:
-#: forking the others and waiting for them would win next to nothing.
-PARALLEL_BYTES = 256 * 1024
-#: The cache entries' layout: a new one goes to a new directory.
-LAYOUT = "v1"
-#: compileall's recursion limit from the command line: 10 levels before Python 3.9.
-LEVELS = 10 if sys.version_info < (3, 9) else sys.getrecursionlimit()
-_HASH_BASED = 0b11  # flags of a checked-hash pyc (PEP 552)
-_DIGEST = 32  # bytes of sha256 before each entry's body
-
-
-class Module:
-    """A source to write a pyc for, with what its pyc is made of."""
-
-    __slots__ = ("body", "cfile", "header", "key", "path", "source")
-
-    def __init__(self, path: str, cfile: str, source: bytes, header: bytes, key: str) -> None:
-        self.path = path
-        self.cfile = cfile  # where the pyc goes
-        self.source = source
-        self.header = header  # the pyc's first 16 bytes
-        self.key = key
-        self.body: bytes | None = None  # the marshalled code, once known
-
-
-class Cache:
-    """Marshalled code objects by key, one file each: sha256 of the body, then the body.
-    Entries are written whole (a temporary file, then a rename), so concurrent builds
-    only ever read complete ones; one that does not match its digest is a miss."""
-
-    def __init__(self, root: str) -> None:
-        self.root = os.path.join(root, LAYOUT)
-        self.writable = True
-
-    def _entry(self, key: str) -> str:
-        return os.path.join(self.root, key[:2], key[2:])
-
-    def get(self, key: str) -> bytes | None:
-        try:
-            with open(self._entry(key), "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return None
-        body = data[_DIGEST:]
-        if len(data) <= _DIGEST or hashlib.sha256(body).digest() != data[:_DIGEST]:
-            return None
-        return body
-
-    def put(self, key: str, body: bytes) -> None:
-        """Store `body`; a cache that cannot be written (read-only, full) is left alone
-        for the rest of the run."""
-        if not self.writable:
-            return
-        entry = self._entry(key)
-        temporary = f"{entry}.{os.urandom(6).hex()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(entry), exist_ok=True)
-            with open(temporary, "xb") as handle:
-                handle.write(hashlib.sha256(body).digest() + body)
-            os.replace(temporary, entry)
-        except OSError:
-            self.writable = False
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-
-
-def sources(top: str) -> list[str]:
-    """The files compileall compiles under `top`, in its order: `*.py` files, recursing
-    as compile_dir does (not into __pycache__ nor symlinked directories), but none whose
-    path SKIP matches. A directory SKIP matches is not entered: all below it match."""
-    found: list[str] = []
-    _walk(top, LEVELS, found)
-    return found
-
-
-def _walk(directory: str, levels: int, found: list[str]) -> None:
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        _say(f"Can't list {directory!r}")
-        return
-    for name in names:
-        if name == "__pycache__":
-            continue
-        path = os.path.join(directory, name)
-        if not os.path.isdir(path):
-            if name[-3:] == ".py" and not SKIP.search(path) and os.path.isfile(path):
-                found.append(path)
-        elif (
-            levels > 0
-            and name not in (os.curdir, os.pardir)
-            and not os.path.islink(path)
-            and not SKIP.search(path + os.sep)
-        ):
-            _walk(path, levels - 1, found)
-
-
-def compile_tree(top: str, cache_dir: str) -> dict[str, int]:
-    """Write the pyc of every module sources(top) finds; returns how many came from the
-    cache ("cached"), were compiled ("compiled"), were already up to date ("current":
-    compileall leaves a timestamp pyc of the source's mtime alone, as pip writes its
-    own) or failed ("failed", each reported on standard error)."""
-    cache = Cache(cache_dir)
-    hash_based = bool(os.environ.get("SOURCE_DATE_EPOCH"))  # py_compile's default
-    # What every key starts with: the interpreter and its optimization level (-O).
-    prefix = hashlib.sha256()
-    for part in (
-        importlib.util.MAGIC_NUMBER,
-        str(sys.implementation.cache_tag).encode(),
-        sys.version.encode(),
-        str(sys.flags.optimize).encode(),
-    ):
-        prefix.update(len(part).to_bytes(8, "little") + part)
-    counts = {"cached": 0, "compiled": 0, "current": 0, "failed": 0}
-    misses: list[Module] = []
-    for path in sources(top):
-        try:
-            module = _module(path, prefix, hash_based)
-            if module is None:
-                counts["current"] += 1
-                continue
-            module.body = cache.get(module.key)
-            if module.body is None:
-                misses.append(module)
-                continue
-            _write(module)
-            counts["cached"] += 1
-        except OSError as error:
-            _failed(path, f"{error.__class__.__name__}: {error}")
-            counts["failed"] += 1
-    failed = _compile_all(misses, cache)
-    counts["compiled"] = len(misses) - failed
-    counts["failed"] += failed
-    return counts
-
-
-def _module(path: str, prefix: hashlib._Hash, hash_based: bool) -> Module | None:
-    """What `path`'s pyc is made of; None when compileall would leave its pyc as it is."""
-    cfile = importlib.util.cache_from_source(path)
-    stat = os.stat(path)
-    mtime = int(stat.st_mtime) & 0xFFFFFFFF
-    magic = importlib.util.MAGIC_NUMBER
-    try:
-        with open(cfile, "rb") as handle:
-            if handle.read(12) == magic + bytes(4) + mtime.to_bytes(4, "little"):
-                return None
-    except OSError:
-        pass
-    # py_compile refuses to replace what is not a regular file.
-    if os.path.islink(cfile):
-        raise FileExistsError(f"{cfile} is a symlink and will be changed into a regular file")
-    if os.path.exists(cfile) and not os.path.isfile(cfile):
-        raise FileExistsError(f"{cfile} is a non-regular file and will be changed")
-    with open(path, "rb") as handle:
-        source = handle.read()
-    if hash_based:
-        header = magic + _HASH_BASED.to_bytes(4, "little") + importlib.util.source_hash(source)
-    else:
-        size = stat.st_size & 0xFFFFFFFF
-        header = magic + bytes(4) + mtime.to_bytes(4, "little") + size.to_bytes(4, "little")
-    key = prefix.copy()
-    for part in (os.fsencode(path), source):  # the path the code records, as compiled
-        key.update(len(part).to_bytes(8, "little") + part)
-    return Module(path, cfile, source, header, key.hexdigest())
-
-
-def _compile_all(misses: list[Module], cache: Cache) -> int:
-    """Compile `misses`, in one process per CPU when there is enough to compile; returns
-    how many failed. Each process writes its own pycs and cache entries."""
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    workers = min(workers, len(misses))
-    if workers < 2 or sum(len(m.source) for m in misses) < PARALLEL_BYTES:
-        return sum(not _compile(module, cache) for module in misses)
-    # The largest first, each to the least loaded share: compile time follows size.
-    shares: list[list[Module]] = [[] for _ in range(workers)]
-    loads = [(0, index) for index in range(workers)]
-    for module in sorted(misses, key=lambda m: len(m.source), reverse=True):
-        load, index = heapq.heappop(loads)
-        shares[index].append(module)
-        heapq.heappush(loads, (load + len(module.source), index))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children, failed = [], 0
-    for share in shares[1:]:
-        try:
-            pid = os.fork()
-        except OSError:  # no more processes: this one compiles the share
-            failed += sum(not _compile(module, cache) for module in share)
-            continue
-        if pid == 0:  # the child never returns into the caller's code
-            status = 1
-            try:
-                status = min(sum(not _compile(module, cache) for module in share), 100)
-            finally:
-                with contextlib.suppress(Exception):
-                    sys.stderr.flush()
-                os._exit(status)
-        children.append(pid)
-    failed += sum(not _compile(module, cache) for module in shares[0])
-    for pid in children:
-        _, status = os.waitpid(pid, 0)
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) <= 100:
-            failed += os.WEXITSTATUS(status)
-        else:
-            _say(
-                f"buildkit-pyenv: warning: a compiling process ended with status {status}:"
-                " some modules may lack bytecode"
-            )
-    return failed
-
-
-def _compile(module: Module, cache: Cache) -> bool:
-    """Compile as py_compile does, store the code, write the pyc."""
-    try:
-        code = compile(module.source, module.path, "exec", dont_inherit=True, optimize=-1)
-    except Exception as error:  # py_compile reports any exception compile() raises
-        if type(error) is SyntaxError:
-            import traceback
-
-            message = "".join(traceback.format_exception_only(SyntaxError, error)).rstrip()
-        else:
-            message = f"Sorry: {error.__class__.__name__}: {error}"
-        _failed(module.path, message)
-        return False
-    module.body = marshal.dumps(code)
-    cache.put(module.key, module.body)
-    try:
-        _write(module)
-    except OSError as error:
-        _failed(module.path, f"{error.__class__.__name__}: {error}")
-        return False
-    return True
-
-
-def _write(module: Module) -> None:
-    """The pyc, written as py_compile writes it (its directory, mode, atomic rename)."""
-    with contextlib.suppress(FileExistsError):
-        os.makedirs(os.path.dirname(module.cfile))
-    data = module.header + (module.body or b"")
-    mode = _bootstrap_external._calc_mode(module.path)
-    _bootstrap_external._write_atomic(module.cfile, data, mode)
-
-
-def _failed(path: str, message: str) -> None:
-    _say(f"*** Error compiling {path!r}...\n{message}")
-
-
-def _say(text: str) -> None:
-    sys.stderr.write(text + "\n")
-
-
-def main(argv: list[str]) -> int:
-    """`venv-bytecode.py LIB CACHE`: 0 unless the arguments are wrong. A module that does
-    not compile only lacks bytecode, as with compileall; so does every module when this
-    program fails, which it reports instead of failing the build."""
-    if len(argv) != 2:
-        _say("usage: venv-bytecode.py LIB CACHE")
-        return 2
-    try:
-        counts = compile_tree(argv[0], argv[1])
-    except Exception:
-        import traceback
-
-        traceback.print_exc()
-        _say("buildkit-pyenv: warning: the venv's bytecode may be incomplete (see above)")
-        return 0
-    total = sum(counts.values())
-    summary = f"{counts['cached']} from the cache, {counts['compiled']} compiled"
-    if counts["current"]:
-        summary += f", {counts['current']} already compiled"
-    if counts["failed"]:
-        summary += f", {counts['failed']} not compiled (see above)"
-    _say(f"buildkit-pyenv: bytecode of {total} modules: {summary}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-PYENV_BYTECODE_EOF
-# Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
-# installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
-# PYENV_CONTEXT, where the context files it names are copied), compiles its bytecode
-# (the program PYENV_BYTECODE, with the cache PYENV_BYTECODE_CACHE), writes its record
-# (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
-# for the manifest, and moves it under PYENV_STATE/export with its parent
-# directories as the base image has them, for the final stage's COPY --link.
-set -eu
-say() { printf 'buildkit-pyenv: %s\n' "$*" >&2; }
-# The interpreter of this stage is not finished yet (that happens beside this build): it
-# finds its own libraries through the loader's path, in this build only.
-if [ -s "$PYENV_STATE/library-path" ]; then
-    LD_LIBRARY_PATH=$(cat "$PYENV_STATE/library-path")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-fi
-
-# Settings a base image may carry that would send an install outside the venv.
-export PIP_ROOT_USER_ACTION=ignore  # older pips ignore unknown variables, not flags
-unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PIP_USER PIP_TARGET PIP_PREFIX PIP_REQUIRE_VIRTUALENV
-unset VIRTUAL_ENV UV_SYSTEM_PYTHON UV_PYTHON UV_PROJECT_ENVIRONMENT
-
-# COPY --link creates missing parent directories as root with mode 0755: note the
-# owner and mode the base image gives each parent, before the venv adds any.
-export_root=$PYENV_STATE/export
-parents= dir=$(dirname "$PYENV_VENV")
-while [ "$dir" != / ]; do parents="$dir $parents"; dir=$(dirname "$dir"); done
-mkdir -p "$export_root"
-for dir in $parents; do
-    mkdir "$export_root$dir"
-    if [ -d "$dir" ]; then
-        chown --reference="$dir" "$export_root$dir"
-        chmod --reference="$dir" "$export_root$dir"
-    fi
-done
-
-python=$(cat "$PYENV_STATE/python")
-# Packages that compile find the interpreter's C headers where sysconfig says.
-prefix=$(dirname "$(dirname "$python")")
-[ -d "$PYENV_STATE/include" ] && [ ! -e "$prefix/include" ] && ln -s "$PYENV_STATE/include" "$prefix/include"
-version=$("$python" -c 'import platform; print(platform.python_version())')
-# Index settings: the well-known BuildKit secrets, mounted for this step only, then the
-# PYENV line's own flags (README: Private package indexes); pip and uv read the same.
-secrets=/run/secrets mounted=
-if [ -s "$secrets/index-url" ]; then
-    PIP_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/index-url")
-    export PIP_INDEX_URL UV_INDEX_URL="$PIP_INDEX_URL"
-    mounted="$mounted index-url"
-fi
-if [ -s "$secrets/extra-index-url" ]; then
-    PIP_EXTRA_INDEX_URL=$(tr -d ' \t\r\n' <"$secrets/extra-index-url")
-    export PIP_EXTRA_INDEX_URL UV_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"
-    mounted="$mounted extra-index-url"
-fi
-[ -s "$secrets/netrc" ] && export NETRC="$secrets/netrc" && mounted="$mounted netrc"
-[ -s "$secrets/pip.conf" ] && export PIP_CONFIG_FILE="$secrets/pip.conf" && mounted="$mounted pip.conf"
-[ -s "$secrets/uv.toml" ] && export UV_CONFIG_FILE="$secrets/uv.toml" && mounted="$mounted uv.toml"
-[ -n "${PYENV_INDEX_URL:-}" ] && export PIP_INDEX_URL="$PYENV_INDEX_URL" UV_INDEX_URL="$PYENV_INDEX_URL"
-[ -n "${PYENV_EXTRA_INDEX_URL:-}" ] \
-    && export PIP_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL" UV_EXTRA_INDEX_URL="$PYENV_EXTRA_INDEX_URL"
-[ -n "${PYENV_TRUSTED_HOST:-}" ] \
-    && export PIP_TRUSTED_HOST="$PYENV_TRUSTED_HOST" UV_INSECURE_HOST="$PYENV_TRUSTED_HOST"
-# An install that fails says which environment, and what a private index would need.
-failed() {
-    say "error: installing $PYENV_REQUIREMENTS_NAME for PYENV $PYENV_REQUEST $PYENV_NAME failed (see above)"
-    if [ -z "$mounted" ]; then
-        say "no index credentials were given: if the index needs them, pass a BuildKit" \
-            "secret and name it in the build arg PYENV_SECRETS, e.g. --secret" \
-            "id=netrc,src=\$HOME/.netrc --build-arg PYENV_SECRETS=netrc (ids: netrc," \
-            "index-url, extra-index-url, pip.conf, uv.toml; buildkit-pyenv build names" \
-            "its --secret ids itself)"
-    else
-        say "index credentials given as secrets:$mounted"
-    fi
-    exit 1
-}
-# Local paths in requirements files are relative to the build context's root, whose
-# files the install reads are copied to PYENV_CONTEXT at the same layout.
-mkdir -p "$PYENV_CONTEXT"
-cd "$PYENV_CONTEXT"
-# Debian packages the install needs to build (--apt, --apt-file): installed here, with a
-# compiler; what the built extensions then link that the base image lacks is bundled
-# into the venv below, so the final image needs none of them.
-apt_packages=
-if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
-    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
-    apt_packages=$(echo $apt_packages)
-    ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
-    say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
-fi
-if [ "$PYENV_INSTALLER" = uv ]; then
-    # uv reads its own settings; carry over the pip index settings a base image has.
-    : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
-    : "${UV_INSECURE_HOST:=${PIP_TRUSTED_HOST:-}}" "${SSL_CERT_FILE:=${PIP_CERT:-}}"
-    for name in UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST SSL_CERT_FILE; do
-        eval "value=\${$name}"
-        if [ -n "$value" ]; then export "$name"; else unset "$name"; fi
-    done
-    export UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
-    say "creating $PYENV_VENV on $version with uv"
-    seed=
-    [ "$PYENV_SEED" = 1 ] && seed=--seed
-    # shellcheck disable=SC2086
-    "$PYENV_UV" venv -q $seed --python "$python" "$PYENV_VENV"
-    if [ "${PYENV_LOCK:-}" = uv.lock ]; then
-        # A uv project: `uv sync --locked` semantics (the lock must match pyproject.toml),
-        # without dev dependencies; the project itself too when it is a package, as a
-        # wheel (never editable: its sources stay in this stage).
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv sync --locked"
-        exact=
-        [ "$PYENV_SEED" = 1 ] && exact=--inexact  # keep the seeded pip
-        # shellcheck disable=SC2086
-        UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
-            $exact --python "$PYENV_VENV/bin/python" \
-            --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
-    elif [ -n "$PYENV_REQUIREMENTS" ]; then
-        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
-        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" -r "$PYENV_REQUIREMENTS" \
-            || failed
-    fi
-else
-    say "creating $PYENV_VENV on $version"
-    "$python" -m venv "$PYENV_VENV"
-    if [ -n "$PYENV_REQUIREMENTS" ]; then
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
-        "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-            --progress-bar=off --no-compile -r "$PYENV_REQUIREMENTS" || failed
-    fi
-fi
-if [ -n "$apt_packages" ]; then
-    # Libraries the venv's extensions link from the packages just installed (not in the
-    # base image) go to lib/buildkit-pyenv-libs, found through RUNPATH ($ORIGIN-relative).
-    libs=$PYENV_VENV/lib/buildkit-pyenv-libs
-    mkdir -p "$libs"
-    find "$PYENV_VENV" -type f -name '*.so*' ! -path "$libs/*" >/tmp/buildkit-pyenv/extensions
-    while read -r extension; do
-        needed=$(ldd "$extension" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $1, $3 }') || continue
-        [ -n "$needed" ] || continue
-        bundled=
-        while read -r soname path; do
-            grep -qxF "$soname" /tmp/buildkit-pyenv/base-libs && continue
-            [ -e "$libs/$soname" ] || { cp -L "$path" "$libs/$soname"; say "bundling $soname"; }
-            bundled=1
-        done <<EOF_NEEDED
-$needed
-EOF_NEEDED
-        if [ -n "$bundled" ]; then
-            relative=$(realpath --relative-to="$(dirname "$extension")" "$libs")
-            patchelf --add-rpath "\$ORIGIN/$relative" "$extension"
-        fi
-    done </tmp/buildkit-pyenv/extensions
-    for lib in "$libs"/*; do
-        if [ -e "$lib" ]; then patchelf --set-rpath '$ORIGIN' "$lib"; fi
-    done
-    rmdir "$libs" 2>/dev/null || true
-fi
-
-# Bytecode at build time, since task users cannot write __pycache__ into the venv; for
-# every module but the test suites packages ship (in test/ or tests/ directories: 1,345
-# of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
-# installers leave it to this step, so uv and pip venvs hold the same files. The program
-# PYENV_BYTECODE writes what compileall would, taking each module's code from the cache
-# mount PYENV_BYTECODE_CACHE when an earlier build compiled it; a module that does not
-# compile is reported, as the installers would, without failing the build. It runs in
-# the process that then writes the record: one interpreter start fewer.
-PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
-    "$PYENV_VENV/lib" "$PYENV_BYTECODE_CACHE" <<'PYENV_RECORD_EOF'
-import hashlib, importlib.metadata, json, os, platform, runpy, sys
-
-runpy.run_path(sys.argv[1], run_name="venv_bytecode")["main"](sys.argv[2:])
-
-env = os.environ
-requirements = env["PYENV_REQUIREMENTS"]
-digest = None
-if requirements:
-    with open(requirements, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
-packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
-libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
-record = {
-    "name": env["PYENV_NAME"],
-    "variable": env["PYENV_VARIABLE"],
-    "venv": env["PYENV_VENV"],
-    "interpreter": os.path.join(env["PYENV_VENV"], "bin", "python"),
-    "python": platform.python_version(),
-    "requested": env["PYENV_REQUEST"],
-    "base_prefix": sys.base_prefix,
-    "installer": env["PYENV_INSTALLER"],
-    "interpreter_origin": open(os.path.join(env["PYENV_STATE"], "origin")).read().strip(),
-    "requirements": env["PYENV_REQUIREMENTS_NAME"] or None,
-    "requirements_sha256": digest,
-    "lock": env.get("PYENV_LOCK") or None,
-    "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
-    "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
-    "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
-}
-with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
-    json.dump(record, out, indent=2, sort_keys=True)
-    out.write("\n")
-PYENV_RECORD_EOF
-mv "$PYENV_VENV" "$export_root$PYENV_VENV"
-BUILDKIT_PYENV_EOF
-
-# buildkit-pyenv: the manifest of the environments, for the PYENV line 6
-FROM pyenv-python-3.13 AS pyenv-manifest
-RUN --mount=type=bind,from=pyenv-venv-data,source=/var/lib/buildkit-pyenv/export/home/astro/.venv/data/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/001.json \
-    --mount=type=bind,from=pyenv-venv-other,source=/var/lib/buildkit-pyenv/export/home/astro/.venv/other/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/002.json \
-    PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh <<'BUILDKIT_PYENV_EOF'
+COPY <<'BUILDKIT_PYENV_EOF' /manifest-build.sh
 # Merges the records of the environments (one JSON file each, in PYENV_STATE/records)
 # into the image manifest PYENV_MANIFEST: into that of the stage built on when there is one
 # (PYENV_STATE/inherited-manifest.json), else the base image's own. Environments listed
@@ -1524,6 +750,109 @@ with open(path, "w") as out:
     out.write("\n")
 PYENV_MANIFEST_EOF
 BUILDKIT_PYENV_EOF
+
+
+# buildkit-pyenv: the CPython 3.12 source, for the PYENV line 5
+FROM debian:bookworm AS pyenv-python-3.12-source
+# hadolint ignore=DL3002,DL3066
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN --mount=from=pyenv-scripts,source=/cpython-deps.sh,target=/tmp/buildkit-pyenv/scripts/cpython-deps.sh \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-deps.sh
+
+ARG PYENV_PYTHON_MIRROR=https://mirror.example/python
+RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
+    --mount=from=pyenv-scripts,source=/cpython-fetch.sh,target=/tmp/buildkit-pyenv/scripts/cpython-fetch.sh \
+    PYENV_REQUEST=3.12 PYENV_SHA256='' \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-fetch.sh
+
+# buildkit-pyenv: CPython 3.12 built from source on debian:bookworm, for the PYENV line 5
+FROM debian:bookworm AS pyenv-python-3.12
+# hadolint ignore=DL3002,DL3066
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN --mount=from=pyenv-scripts,source=/cpython-deps.sh,target=/tmp/buildkit-pyenv/scripts/cpython-deps.sh \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-deps.sh
+
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.12-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
+ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
+RUN --mount=from=pyenv-scripts,source=/cpython-build.sh,target=/tmp/buildkit-pyenv/scripts/cpython-build.sh \
+    PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-build.sh
+
+# buildkit-pyenv: the CPython 3.13 source, for the PYENV line 6
+FROM debian:bookworm AS pyenv-python-3.13-source
+# hadolint ignore=DL3002,DL3066
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN --mount=from=pyenv-scripts,source=/cpython-deps.sh,target=/tmp/buildkit-pyenv/scripts/cpython-deps.sh \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-deps.sh
+
+ARG PYENV_PYTHON_MIRROR=https://mirror.example/python
+RUN --mount=type=cache,id=buildkit-pyenv-downloads,target=/var/cache/buildkit-pyenv/downloads \
+    --mount=from=pyenv-scripts,source=/cpython-fetch.sh,target=/tmp/buildkit-pyenv/scripts/cpython-fetch.sh \
+    PYENV_REQUEST=3.13 PYENV_SHA256='' \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-fetch.sh
+
+# buildkit-pyenv: CPython 3.13 built from source on debian:bookworm, for the PYENV line 6
+FROM debian:bookworm AS pyenv-python-3.13
+# hadolint ignore=DL3002,DL3066
+USER root
+SHELL ["/bin/sh", "-c"]
+RUN --mount=from=pyenv-scripts,source=/cpython-deps.sh,target=/tmp/buildkit-pyenv/scripts/cpython-deps.sh \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-deps.sh
+
+# Copied rather than fetched here: the same tarball from another mirror reuses the build.
+COPY --from=pyenv-python-3.13-source /var/lib/buildkit-pyenv/ /var/lib/buildkit-pyenv/
+ARG PYENV_PYTHON_CONFIGURE_OPTS="--enable-optimizations --with-lto"
+RUN --mount=from=pyenv-scripts,source=/cpython-build.sh,target=/tmp/buildkit-pyenv/scripts/cpython-build.sh \
+    PYENV_ROOT=/opt/pyenv PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/cpython-build.sh
+
+# buildkit-pyenv: uv 0.13.9 from the package index, for the venvs of this build
+FROM pyenv-python-3.12 AS pyenv-uv
+RUN --mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip \
+    --mount=from=pyenv-scripts,source=/uv-install.sh,target=/tmp/buildkit-pyenv/scripts/uv-install.sh \
+    PYENV_UV_VERSION=0.13.9 PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/uv-install.sh
+
+# buildkit-pyenv: venv data on CPython 3.12 (uv), for the PYENV line 5
+FROM pyenv-python-3.12 AS pyenv-venv-data
+# Index settings without secrets may come as build arguments (credentials: secrets below).
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
+COPY ["data-requirements.txt", "/tmp/buildkit-pyenv/context/data-requirements.txt"]
+RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
+    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
+    --mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode \
+    --mount=from=pyenv-scripts,source=/venv-build.sh,target=/tmp/buildkit-pyenv/scripts/venv-build.sh \
+    --mount=from=pyenv-scripts,source=/venv-bytecode.py,target=/tmp/buildkit-pyenv/scripts/venv-bytecode.py \
+    PYENV_NAME=data PYENV_VARIABLE=ASTRO_PYENV_data PYENV_REQUEST=3.12 \
+    PYENV_VENV=/home/astro/.venv/data PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/data-requirements.txt \
+    PYENV_REQUIREMENTS_NAME=data-requirements.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
+    PYENV_BYTECODE=/tmp/buildkit-pyenv/scripts/venv-bytecode.py PYENV_BYTECODE_CACHE=/var/cache/buildkit-pyenv/bytecode \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/venv-build.sh
+
+# buildkit-pyenv: venv other on CPython 3.13 (uv), for the PYENV line 6
+FROM pyenv-python-3.13 AS pyenv-venv-other
+# Index settings without secrets may come as build arguments (credentials: secrets below).
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
+RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
+    --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
+    --mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode \
+    --mount=from=pyenv-scripts,source=/venv-build.sh,target=/tmp/buildkit-pyenv/scripts/venv-build.sh \
+    --mount=from=pyenv-scripts,source=/venv-bytecode.py,target=/tmp/buildkit-pyenv/scripts/venv-bytecode.py \
+    PYENV_NAME=other PYENV_VARIABLE=ASTRO_PYENV_other PYENV_REQUEST=3.13 \
+    PYENV_VENV=/home/astro/.venv/other PYENV_REQUIREMENTS='' \
+    PYENV_REQUIREMENTS_NAME='' PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
+    PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
+    PYENV_BYTECODE=/tmp/buildkit-pyenv/scripts/venv-bytecode.py PYENV_BYTECODE_CACHE=/var/cache/buildkit-pyenv/bytecode \
+    PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/venv-build.sh
+
+# buildkit-pyenv: the manifest of the environments, for the PYENV line 6
+FROM pyenv-python-3.13 AS pyenv-manifest
+RUN --mount=type=bind,from=pyenv-venv-data,source=/var/lib/buildkit-pyenv/export/home/astro/.venv/data/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/001.json \
+    --mount=type=bind,from=pyenv-venv-other,source=/var/lib/buildkit-pyenv/export/home/astro/.venv/other/buildkit-pyenv.json,target=/var/lib/buildkit-pyenv/records/002.json \
+    --mount=from=pyenv-scripts,source=/manifest-build.sh,target=/tmp/buildkit-pyenv/scripts/manifest-build.sh \
+    PYENV_STATE=/var/lib/buildkit-pyenv PYENV_MANIFEST=/etc/buildkit-pyenv/manifest.json /bin/sh /tmp/buildkit-pyenv/scripts/manifest-build.sh
 
 FROM debian:bookworm AS base
 ARG VENV=data
