@@ -14,7 +14,7 @@ METHOD = """\
   Astronomer's runtime image (`USER astro`), `PYENV 3.13 pandas`, `PYENV 3.13 web` and
   `PYENV 3.11 legacy`, each with pinned requirements (pandas and its dependencies;
   requests and its dependencies; six and attrs). buildkit-pyenv builds it with
-  `python -m buildkit_frontend build <context> --build-arg PYENV_PYTHON_MIRROR=<mirror>
+  `buildkit-pyenv build <context> --build-arg PYENV_PYTHON_MIRROR=<mirror>
   --build-arg PYENV_PYTHON_PROVIDER=image|source --build-arg PYENV_INSTALLER=uv|pip -t TAG
   --network host`, the mirror being the bed's CPython tarballs served on 127.0.0.1.
 - **Baselines**, built from the same context with `docker buildx build`:
@@ -34,7 +34,9 @@ METHOD = """\
   `requirements/pandas.txt` gains `tabulate==0.9.0` (and a comment no earlier run wrote,
   so no repetition finds the edit cached). Installs and interpreter steps that ran (not
   `CACHED`) are counted from `--progress plain`.
-- **No-op rebuild**: the same build again, everything cached.
+- **No-op rebuild**: the same build again, everything cached; through `buildkit-pyenv
+  build` that is the render kept from the build before (README: building an unchanged
+  project again).
 - **Rebuild after adding a PYENV line**: from a built project, a fourth environment
   (`PYENV 3.13 tools requirements/tools.txt`, or what each baseline makes of it) at the
   end.
