@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__, defaults, render_cache, runtime
-from .context import DOCKERIGNORE
+from .context import ignore_candidates
 from .defaults import MANIFEST_PATH
 from .errors import PyenvError
 
@@ -68,7 +68,7 @@ def _load(
 ) -> Plan:
     """Read and plan a Dockerfile; notes go to standard error. A `recorder` is told
     every file, context path, variable and image the plan reads."""
-    from .context import ignore_candidates, local_ignore
+    from .context import local_ignore
     from .engine import local_base_os, local_image_triggers
     from .options import RenderOptions, directory_context, directory_dirs, parse_build_args
     from .plan import plan_dockerfile
@@ -314,8 +314,7 @@ def build_command(args: tuple[str, ...]) -> None:
     # An unchanged project's next build skips all of this (render_cache.build_if_unchanged).
     recorder = render_cache.Recorder(["build", *args]) if dockerfile != "-" else None
     plan = _load(dockerfile, _with_secret_ids(parsed), context, recorder)
-    own_ignore = Path(dockerfile)
-    own_ignore = own_ignore.with_name(own_ignore.name + DOCKERIGNORE)
+    own_ignore = ignore_candidates(context, Path(dockerfile))[0]
     run = {
         "text": render(plan).text,
         "own_ignore": str(own_ignore) if own_ignore.is_file() else None,

@@ -14,6 +14,7 @@ from typing import Any
 from .base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from .defaults import LABEL_PREFIX, MANIFEST_PATH
 from .errors import EngineError, PyenvError
+from .render_cache import cache_root
 from .runtime import MAX_MANIFEST_BYTES
 
 
@@ -109,8 +110,7 @@ def local_base_os() -> Callable[[str], BaseOS]:
 def _os_release_cache(image_id: str) -> Path:
     """Where the os-release file of an image is kept: an image ID names its content, so
     the file read once stays true (and a rebuild skips making a container to read it)."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "buildkit-pyenv" / "os-release" / image_id.replace(":", "-")
+    return Path(cache_root(), "os-release", image_id.replace(":", "-"))
 
 
 def _remembered_os_release(image_id: str) -> str | None:

@@ -146,7 +146,13 @@ class Plan:
     expansions: Mapping[int, Expansion]
     build_args: Mapping[str, str]
     notes: tuple[str, ...] = ()  # worth telling the user, though not an error
-    scripts: ScriptsStage | None = None  # among the helpers, when there are any
+
+    @property
+    def scripts(self) -> ScriptsStage | None:
+        """The scripts stage, among the helpers when there are any."""
+        return next(
+            (h for g in self.helpers.values() for h in g if isinstance(h, ScriptsStage)), None
+        )
 
     @property
     def environments(self) -> list[PyenvSpec]:
@@ -181,15 +187,11 @@ def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
     ordered = {
         index: tuple(sorted(group, key=_kind_order)) for index, group in planner.helpers.items()
     }
-    scripts = None
     first = next((index for index in sorted(ordered) if ordered[index]), None)
-    if first is not None:
-        scripts = ScriptsStage(planner._unique("pyenv-scripts"))
-        ordered[first] = (scripts, *ordered[first])
+    if first is not None:  # before every helper stage that mounts from it
+        ordered[first] = (ScriptsStage(planner._unique("pyenv-scripts")), *ordered[first])
     notes = tuple(planner.notes)
-    return Plan(
-        dockerfile, stages, ordered, planner.expansions, settings.source_args, notes, scripts
-    )
+    return Plan(dockerfile, stages, ordered, planner.expansions, settings.source_args, notes)
 
 
 _InterpreterKey = tuple[str, Union[str, None], str, str]  # builder, platform, version, provider

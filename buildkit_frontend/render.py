@@ -274,19 +274,18 @@ def _escape(plan: Plan) -> str:
 def _helper_texts(plan: Plan, escape: str) -> dict[str, str]:
     """The text of each helper stage, by name; the scripts stage's last, with the
     scripts the others mount, in the order they first do."""
-    scripts = _Scripts(plan.scripts.name if plan.scripts else "")
+    stage = plan.scripts
+    scripts = _Scripts(stage.name if stage else "")
     texts = {
         helper.name: _helper_text(plan, helper, escape, scripts)
         for group in plan.helpers.values()
         for helper in group
-        if not isinstance(helper, ScriptsStage)
+        if helper is not stage
     }
-    if plan.scripts is not None:
+    if stage is not None:
         files = [(name, templates.script(name)) for name in scripts.used]
-        text = templates.render(
-            "scripts-stage.Dockerfile.j2", stage=plan.scripts, files=files, escape=escape
-        )
-        texts[plan.scripts.name] = text + "\n"
+        text = templates.render("scripts-stage.Dockerfile.j2", stage=stage, files=files)
+        texts[stage.name] = text + "\n"
     return texts
 
 

@@ -58,10 +58,16 @@ class Uncheckable(Exception):
     """An input the fast check cannot verify: the build is not recorded."""
 
 
-def cache_dir() -> str:
-    """Where records live (beside the CLI's os-release cache)."""
+def cache_root() -> str:
+    """This tool's directory of the user's cache ($XDG_CACHE_HOME or ~/.cache): the
+    records here, the os-release files of base images (engine.py)."""
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(root, "buildkit-pyenv", "builds")
+    return os.path.join(root, "buildkit-pyenv")
+
+
+def cache_dir() -> str:
+    """Where records live."""
+    return os.path.join(cache_root(), "builds")
 
 
 def _record_path(argv: Sequence[str]) -> str:
