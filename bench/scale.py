@@ -129,11 +129,11 @@ SCENARIOS = {
 
 def render_once(text: str) -> dict[str, float | int]:
     """Plan and render `text` once: the seconds of each step and the output's size."""
-    from buildkit_frontend.options import RenderOptions
+
     from buildkit_frontend.plan import plan_dockerfile
     from buildkit_frontend.render import render
 
-    options = RenderOptions(dict(BUILD_ARGS))
+    options = dict(BUILD_ARGS)
     started = time.perf_counter()
     plan = plan_dockerfile(text, "Dockerfile", options)
     planned = time.perf_counter()

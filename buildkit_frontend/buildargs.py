@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dockerfile_parse.util import WordSplitter
 
 from .dockerfile import Instruction
+from .errors import PyenvError
 
 _REFERENCE = re.compile(
     r"""
@@ -130,4 +131,19 @@ def resolve(
                 values[name] = dequoted(expand(default, scope, strict=False))
             elif inherited and name in inherited:
                 values[name] = inherited[name]
+    return values
+
+
+def parse_build_args(items: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """`KEY=VALUE` items as docker build takes them; a bare KEY reads the environment."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise PyenvError(f"--build-arg {item!r} has no name", hint="--build-arg NAME=VALUE")
+        if not sep:
+            if key not in environ:
+                continue  # as docker build does: an unset bare name is ignored
+            value = environ[key]
+        values[key] = value
     return values

@@ -9,6 +9,7 @@ import secrets
 import stat
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,8 @@ from .errors import PyenvError
 
 if TYPE_CHECKING:
     from .docker_command import BuildCommand
+    from .engine.endpoint import Endpoint
     from .plan import Plan
-    from .render_cache import Recorder
 
 # The Dockerfile commands import the renderer (dockerfile-parse, Jinja2) when they run,
 # so that `envs` and `which` work in images that only have this package and click.
@@ -37,10 +38,18 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except PyenvError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(
+                f"error: {error.show(_shown_lines.get(error.where.file if error.where else ''))}",
+                err=True,
+            )
             sys.exit(error.exit_code)
 
     return run
+
+
+#: The text of each Dockerfile read, by the name errors give it: errors carry only
+#: locations, and the lines are attached here, where they are shown.
+_shown_lines: dict[str, list[str]] = {}
 
 
 def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,24 +69,41 @@ def _dockerfile_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("dockerfile", default="Dockerfile", metavar="[DOCKERFILE|-]")(command)
 
 
+#: Which base-image facts a command asks an engine for: check and list need none; render
+#: asks only when the image provider must learn a base's Debian release; build, which
+#: needs the engine anyway, asks for all (ONBUILD triggers too).
+NO_ENGINE, ENGINE_FOR_RELEASE, ENGINE = "none", "release", "all"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A planned Dockerfile and what the CLI read besides the facts: its path and the
+    ignore files a build of it looks at (for build's record)."""
+
+    plan: Plan
+    dockerfile: str
+    ignore_candidates: tuple[str, ...]
+    endpoint: Endpoint | None
+    variables: tuple[str, ...]  # the environment variables bare --build-arg NAMEs read
+
+
 def _load(
     dockerfile: str,
     build_args: tuple[str, ...],
     context: Path | None,
-    recorder: Recorder | None = None,
-) -> Plan:
-    """Read and plan a Dockerfile; notes go to standard error. A `recorder` is told
-    every file, context path, variable and image the plan reads."""
-    from .context import local_ignore
-    from .engine import local_base_os, local_image_triggers
-    from .options import RenderOptions, directory_context, directory_dirs, parse_build_args
-    from .plan import plan_dockerfile
+    engine_use: str,
+    endpoint: Endpoint | None = None,
+) -> Loaded:
+    """Read, survey, gather and plan a Dockerfile; notes go to standard error."""
+    from .buildargs import parse_build_args
+    from .context import LocalContext, local_ignore
+    from .facts import gather
+    from .plan import make_plan
+    from .survey import OS_RELEASE, survey_text
 
     if dockerfile == "-":
         text, name = sys.stdin.buffer.read(), "<stdin>"
     else:
-        if recorder is not None:
-            recorder.file(dockerfile)
         try:
             text, name = Path(dockerfile).read_bytes(), dockerfile
         except OSError as error:
@@ -88,40 +114,32 @@ def _load(
         decoded = text.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise PyenvError(f"{name} is not UTF-8 text (byte {error.start})") from None
-    context_file, context_dir, label = None, None, "the build context"
-    image_triggers, base_os = local_image_triggers(), local_base_os()
+    _shown_lines[name] = decoded.split("\n")
+    surveyed = survey_text(decoded, name, parse_build_args(build_args, os.environ))
+    source = None
+    candidates: list[Path] = []
     if context is not None:
         if not context.is_dir():
             raise PyenvError(f"build context {context} is not a directory")
         own = None if dockerfile == "-" else Path(dockerfile)
-        if recorder is not None:
-            for candidate in ignore_candidates(context, own):
-                recorder.file(str(candidate))
-        ignore = local_ignore(context, own)
-        context_file, shown = directory_context(context, ignore)
-        context_dir = directory_dirs(context, ignore)
-        label = f"the build context {shown}"
-        if recorder is not None:
-            context_file = recorder.context_lookup(str(context), context_file)
-            context_dir = recorder.context_lookup(str(context), context_dir)
-    if recorder is not None:
-        for item in build_args:
-            if "=" not in item:  # a bare name reads the environment
-                recorder.variable(item)
-        image_triggers = recorder.image_lookup(image_triggers)
-        base_os = recorder.image_lookup(base_os)
-    options = RenderOptions(
-        parse_build_args(list(build_args), os.environ),
-        context_file,
-        label,
-        image_triggers=image_triggers,
-        base_os=base_os,
-        context_dir=context_dir,
+        candidates = ignore_candidates(context, own)
+        source = LocalContext(context, local_ignore(context, own))
+    wanted = surveyed.needs.images
+    asks = engine_use == ENGINE or (
+        engine_use == ENGINE_FOR_RELEASE and any(OS_RELEASE in w for w in wanted.values())
     )
-    plan = plan_dockerfile(decoded, name, options)
+    images = None
+    if asks and wanted:
+        from .engine.endpoint import resolve_endpoint
+        from .engine.images import EngineImages
+
+        endpoint = endpoint or resolve_endpoint()
+        images = EngineImages(endpoint)
+    plan = make_plan(surveyed, gather(surveyed, source, images))
     for note in plan.notes:
         click.echo(f"note: {note}", err=True)
-    return plan
+    bare = tuple(item for item in build_args if "=" not in item)
+    return Loaded(plan, dockerfile, tuple(str(c) for c in candidates), endpoint, bare)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,7 +165,7 @@ def render_command(
     from .render import render
 
     target = None if output in (None, "-") else _output_target(output, dockerfile)
-    text = render(_load(dockerfile, build_args, context)).text
+    text = render(_load(dockerfile, build_args, context, ENGINE_FOR_RELEASE).plan).text
     if target is None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
@@ -160,7 +178,7 @@ def render_command(
 @_reports_errors
 def check_command(dockerfile: str, build_args: tuple[str, ...], context: Path | None) -> None:
     """Validate the PYENV lines of DOCKERFILE without rendering."""
-    plan = _load(dockerfile, build_args, context)
+    plan = _load(dockerfile, build_args, context, NO_ENGINE).plan
     count = len(plan.environments)
     noun = "environment" if count == 1 else "environments"
     click.echo(f"{plan.dockerfile.filename}: OK, {count} {noun}")
@@ -186,7 +204,7 @@ def list_command(
     if image is not None:
         _list_image(image, as_json)
         return
-    plan = _load(dockerfile, build_args, context)
+    plan = _load(dockerfile, build_args, context, NO_ENGINE).plan
     rows = [
         {
             "name": spec.name,
@@ -208,9 +226,11 @@ def list_command(
 
 
 def _list_image(image: str, as_json: bool) -> None:
-    from .engine import image_environments
+    from .engine.api import Engine
+    from .engine.endpoint import resolve_endpoint
+    from .engine.images import image_environments
 
-    found = image_environments(image)
+    found = image_environments(image, Engine(resolve_endpoint()))
     problems: list[str] = []
     if found.manifest is not None:
         _, problems = runtime.manifest_records(found.manifest, f"{MANIFEST_PATH} of {image}")
@@ -311,18 +331,24 @@ def build_command(args: tuple[str, ...]) -> None:
             "Dockerfile and build that",
         )
     dockerfile = parsed.dockerfile or str(context / "Dockerfile")
-    # An unchanged project's next build skips all of this (render_cache.build_if_unchanged).
-    recorder = render_cache.Recorder(["build", *args]) if dockerfile != "-" else None
-    plan = _load(dockerfile, _with_secret_ids(parsed), context, recorder)
+    from .engine.api import Engine
+    from .engine.endpoint import resolve_endpoint
+
+    endpoint = resolve_endpoint()
+    # Fails naming the endpoint when the engine is down or too old for the render.
+    Engine(endpoint).check_buildkit()
+    loaded = _load(dockerfile, _with_secret_ids(parsed), context, ENGINE, endpoint)
     own_ignore = ignore_candidates(context, Path(dockerfile))[0]
     run = {
-        "text": render(plan).text,
+        "text": render(loaded.plan).text,
         "own_ignore": str(own_ignore) if own_ignore.is_file() else None,
         "docker_args": list(parsed.docker_args),
         "context": str(context),
+        "environment": endpoint.docker_environment(),
     }
-    if recorder is not None:
-        recorder.save(run, plan.notes)
+    # An unchanged project's next build skips all of this (render_cache.build_if_unchanged).
+    if dockerfile != "-":
+        render_cache.save(["build", *args], loaded, run)
     render_cache.run_docker_build(run)
 
 

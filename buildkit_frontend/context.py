@@ -197,3 +197,22 @@ def local_ignore(context: Path, dockerfile: Path | None) -> Ignore | None:
             raise PyenvError(f"cannot read {candidate}: {error.strerror}") from None
         return read_ignore(data, str(candidate))
     return None
+
+
+class LocalContext:
+    """A local directory as a build of it sees it (a facts.ContextSource): `ignore`
+    applied, symlinks resolved inside it."""
+
+    def __init__(self, root: Path, ignore: Ignore | None = None) -> None:
+        self.root = root
+        self.ignore = ignore
+        self.label = (
+            f"the build context {root}/"
+            if ignore is None
+            else f"the build context {root}/ (after {ignore.name})"
+        )
+        self.file = directory_reader(root, ignore)
+        self.is_directory = directory_checker(root, ignore)
+
+    def prefetch(self, paths: tuple[str, ...]) -> None:
+        """Nothing to fetch ahead: the files are on this machine."""

@@ -5,12 +5,10 @@ build context into the CPython build, for one, so any change rebuilds it)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from . import defaults
-from .buildargs import expand
 from .errors import PyenvError
-from .options import RenderOptions
+from .facts import ImageFacts
 from .pyenv_grammar import PyenvSpec
 from .stages import Root
 
@@ -20,26 +18,30 @@ _ASTRO_RUNTIME = re.compile(r"^(?P<repo>(?:quay\.io/)?astronomer/astro-runtime):
 
 def builder_root(
     root: Root,
-    global_args: Mapping[str, str],
-    options: RenderOptions,
+    image: str,
+    facts: ImageFacts | None,
     spec: PyenvSpec,
     chosen: str | None,
 ) -> tuple[Root, str | None]:
     """The image (and platform) helper stages start from, and a note when it is not the
-    stage's own base image; `chosen` is PYENV_BUILDER_IMAGE, already validated."""
+    stage's own base image. `image` is the root's image as the build resolves it,
+    `facts` what was gathered about it (None: not asked), `chosen` PYENV_BUILDER_IMAGE,
+    already validated."""
     if chosen:
         note = f"the stages that build Python start FROM {chosen} ({defaults.BUILDER_ARG})"
         return Root(chosen, root.platform), note
-    image = expand(root.base, global_args, strict=False)
-    triggers = options.image_triggers(image) if options.image_triggers else None
+    triggers = list(facts.onbuild) if facts is not None and facts.onbuild is not None else None
     base_variant = astro_base_variant(image)
     known_clean = _ASTRO_RUNTIME.match(image) is not None  # the -base tags have none
-    if triggers is None and not base_variant and not known_clean and options.image_triggers:
+    if triggers is None and not base_variant and not known_clean and facts is not None:
+        why = facts.unknown_because
+        if why is None:  # the triggers were not asked for
+            return root, None
         # Said, not guessed silently: another machine's engine may know better.
         return root, (
-            f"could not learn whether {image} has ONBUILD triggers (it is not in the local "
-            f"engine); if it has, pass --build-arg {defaults.BUILDER_ARG}=<the same image "
-            "without them>, or pull it and render again"
+            f"could not learn whether {image} has ONBUILD triggers ({why}); if it has, "
+            f"pass --build-arg {defaults.BUILDER_ARG}=<the same image without them>, or "
+            "pull it and render again"
         )
     if not triggers and not (triggers is None and base_variant):
         return root, None

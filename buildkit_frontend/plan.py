@@ -7,33 +7,23 @@ a changed requirements file rebuilds only its venv.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import posixpath
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar, Union
+from dataclasses import dataclass, field
+from typing import Union
 
 from . import defaults
 from .base_os import BaseOS
-from .buildargs import expand, resolve
-from .dockerfile import Instruction, ParsedDockerfile, parse
+from .buildargs import expand
+from .dockerfile import Instruction, ParsedDockerfile
+from .environment_files import EnvironmentFiles, environment_files
 from .errors import PyenvError
+from .facts import ContextSource, Facts, ImageFacts, ImageSource, gather
 from .helper_base import builder_root
-from .options import RenderOptions
-from .pyenv_grammar import PyenvSpec, nested_error, parse_pyenv
-from .requirements import (
-    ContextPath,
-    RequirementsFiles,
-    RequirementsProblem,
-    collect,
-    package_list,
-)
-from .settings import BuildSettings, resolve_settings
-from .stages import Root, Stage, root_of, split_stages
-
-_ONBUILD_PYENV = re.compile(rf"^\s*{defaults.KEYWORD}\b", re.IGNORECASE)
+from .pyenv_grammar import PyenvSpec
+from .requirements import ContextPath
+from .settings import BuildSettings
+from .stages import Root, Stage, root_of
+from .survey import Survey, survey_text
 
 
 @dataclass(frozen=True)
@@ -52,14 +42,44 @@ class InterpreterStage:
     root: Root
     version: str
     provider: str  # "image" or "source"
-    python_image: str | None  # the image provider's official image
+    #: The image provider's official image; None for the source provider, and for the
+    #: image provider when the base's Debian release was not looked up (check, list):
+    #: render refuses such a plan (`unknown_image`).
+    python_image: str | None
     sha256: str | None
     first: PyenvSpec  # the first line that asked for it
 
     @property
-    def stage_count(self) -> int:
-        """How many stages the interpreter renders to (for renumbering the user's)."""
-        return 3 if self.provider == "image" else 2
+    def unknown_image(self) -> bool:
+        """Whether the official image to copy from is not known (nothing looked up)."""
+        return self.provider == "image" and self.python_image is None
+
+    @property
+    def template(self) -> str:
+        """The template of its own (last) stage."""
+        return "interpreter-finish-stage" if self.provider == "image" else "interpreter-build-stage"
+
+
+@dataclass(frozen=True)
+class InterpreterPart:
+    """One of the stages before an interpreter's own: the official image it is copied
+    from (`image`) and the copy that venvs build on (`copy`), or the source it is built
+    from (`source`)."""
+
+    interpreter: InterpreterStage
+    part: str  # "image", "copy" or "source"
+
+    @property
+    def name(self) -> str:
+        """The stage's name."""
+        if self.part == "copy":
+            return self.interpreter.build_name
+        return self.interpreter.source_name
+
+    @property
+    def template(self) -> str:
+        """The template of the stage."""
+        return f"interpreter-{self.part}-stage"
 
 
 @dataclass(frozen=True)
@@ -72,7 +92,6 @@ class UvStage:
     interpreter: InterpreterStage  # the PyPI install runs on it
     version: str
     image: str | None  # set: copy uv out of this image instead
-    stage_count: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
@@ -89,7 +108,6 @@ class VenvStage:
     context_paths: tuple[ContextPath, ...] = ()
     #: The BuildKit secrets its install step mounts (PYENV_SECRETS).
     secrets: tuple[str, ...] = ()
-    stage_count: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,6 @@ class ManifestStage:
     interpreter: InterpreterStage  # any interpreter: the merge runs on it
     venvs: tuple[VenvStage, ...]  # the user stage's own environments
     parent: ManifestStage | None  # the manifest of the stages it is built on, if any
-    stage_count: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
@@ -115,10 +132,12 @@ class ScriptsStage:
     build, the same scripts mounted from here 1.4x. The first helper stage."""
 
     name: str
-    stage_count: ClassVar[int] = 1
 
 
-HelperStage = Union[ScriptsStage, InterpreterStage, UvStage, VenvStage, ManifestStage]
+#: Each helper is one stage of the output.
+HelperStage = Union[
+    ScriptsStage, InterpreterPart, InterpreterStage, UvStage, VenvStage, ManifestStage
+]
 
 
 @dataclass(frozen=True)
@@ -138,7 +157,9 @@ class Expansion:
 @dataclass(frozen=True)
 class Plan:
     """Everything render needs: the input, helper stages by the user stage they precede,
-    and the expansion of every PYENV line by its first line."""
+    the expansion of every PYENV line by its first line, and every stage of the output
+    in order (`dispatch`: its position is the stage's index, as in BuildKit's
+    dispatchStates)."""
 
     dockerfile: ParsedDockerfile
     stages: tuple[Stage, ...]
@@ -146,6 +167,12 @@ class Plan:
     expansions: Mapping[int, Expansion]
     build_args: Mapping[str, str]
     notes: tuple[str, ...] = ()  # worth telling the user, though not an error
+    facts: Facts = field(default_factory=Facts)  # what it was made from, besides the text
+    dispatch: tuple[HelperStage | Stage, ...] = ()
+
+    def index_of(self, stage: Stage) -> int:
+        """The index in the output of the user stage `stage`."""
+        return self.dispatch.index(stage) if self.dispatch else stage.index
 
     @property
     def scripts(self) -> ScriptsStage | None:
@@ -165,33 +192,45 @@ class Plan:
         return next(s for s in reversed(self.stages) if s.from_instruction.start < line)
 
 
-def make_plan(dockerfile: ParsedDockerfile, options: RenderOptions) -> Plan:
-    """Validate every PYENV line of `dockerfile` and decide the helper stages."""
-    global_args, stages = _global_args_and_stages(dockerfile, options)
-    digests: dict[str, str] = {}
-    files: dict[str, RequirementsFiles] = {}
-    specs = {
-        stage.index: _stage_specs(dockerfile, stage, global_args, options, digests, files)
-        for stage in stages
-    }
-    _check_names(stages, specs)
-    settings = resolve_settings(options.build_args, global_args)
-    providers = _providers(specs, settings)
-    planner = _Planner(
-        stages, global_args, options, settings, providers, _checksums(specs), digests, files
-    )
-    for found in files.values():
-        planner.notes.extend(note for note in found.warnings if note not in planner.notes)
-    for stage in stages:
-        planner.add_stage(stage, specs[stage.index])
+def make_plan(survey: Survey, facts: Facts) -> Plan:
+    """Decide the helper stages of a surveyed Dockerfile from the gathered facts; reads
+    nothing else. Errors name the PYENV line they are about."""
+    planner = _Planner(survey, facts)
+    for stage in survey.stages:
+        planner.add_stage(stage, survey.specs.get(stage.index, ()))
     ordered = {
         index: tuple(sorted(group, key=_kind_order)) for index, group in planner.helpers.items()
     }
     first = next((index for index in sorted(ordered) if ordered[index]), None)
     if first is not None:  # before every helper stage that mounts from it
         ordered[first] = (ScriptsStage(planner._unique("pyenv-scripts")), *ordered[first])
-    notes = tuple(planner.notes)
-    return Plan(dockerfile, stages, ordered, planner.expansions, settings.source_args, notes)
+    dispatch: list[HelperStage | Stage] = []
+    for stage in survey.stages:
+        dispatch.extend(ordered.get(stage.index, ()))
+        dispatch.append(stage)
+    return Plan(
+        survey.dockerfile,
+        survey.stages,
+        ordered,
+        planner.expansions,
+        survey.settings.source_args,
+        tuple(planner.notes),
+        facts,
+        tuple(dispatch),
+    )
+
+
+def plan_dockerfile(
+    text: str,
+    filename: str,
+    build_args: Mapping[str, str] | None = None,
+    context: ContextSource | None = None,
+    images: ImageSource | None = None,
+) -> Plan:
+    """Survey Dockerfile `text`, gather what it needs from `context` and `images` (None:
+    not looked at), and plan: the steps the CLI and the frontend share."""
+    surveyed = survey_text(text, filename, build_args or {})
+    return make_plan(surveyed, gather(surveyed, context, images))
 
 
 _InterpreterKey = tuple[str, Union[str, None], str, str]  # builder, platform, version, provider
@@ -200,31 +239,19 @@ _InterpreterKey = tuple[str, Union[str, None], str, str]  # builder, platform, v
 class _Planner:
     """Walks the stages in order, sharing interpreters and inheriting environments."""
 
-    def __init__(
-        self,
-        stages: tuple[Stage, ...],
-        global_args: Mapping[str, str],
-        options: RenderOptions,
-        settings: BuildSettings,
-        providers: Mapping[str, str],
-        checksums: Mapping[str, str],
-        digests: Mapping[str, str],
-        files: Mapping[str, RequirementsFiles],
-    ) -> None:
-        self.stages = stages
-        self.global_args = global_args
-        self.options = options
-        self.settings = settings
-        self.providers = providers
-        self.checksums = checksums
-        self.digests = digests
-        self.files = files
-        self.taken = {stage.name for stage in stages if stage.name}
+    def __init__(self, survey: Survey, facts: Facts) -> None:
+        self.stages = survey.stages
+        self.global_args = survey.global_args
+        self.settings: BuildSettings = survey.settings
+        self.providers = survey.providers
+        self.checksums = survey.checksums
+        self.facts = facts
+        self.context = facts.context()
+        self.taken = {stage.name for stage in survey.stages if stage.name}
         self.next_number: dict[str, int] = {}
         self.interpreters: dict[_InterpreterKey, InterpreterStage] = {}
         self.builders: dict[Root, Root] = {}
         self.uv_stages: dict[Root, UvStage] = {}
-        self.base_os: dict[str, BaseOS] = {}
         self.helpers: dict[int, list[HelperStage]] = {}
         self.expansions: dict[int, Expansion] = {}
         self.notes: list[str] = []
@@ -232,7 +259,7 @@ class _Planner:
         self.has_interpreter: dict[int, set[_InterpreterKey]] = {}
         self.manifest_of: dict[int, ManifestStage | None] = {}
 
-    def add_stage(self, stage: Stage, specs: list[tuple[Instruction, PyenvSpec]]) -> None:
+    def add_stage(self, stage: Stage, specs: tuple[tuple[Instruction, PyenvSpec], ...]) -> None:
         """Plan the PYENV lines of one stage (stages come in Dockerfile order)."""
         parent = stage.parent
         present = self.has_interpreter[stage.index] = set(self.has_interpreter.get(parent, ()))
@@ -242,9 +269,12 @@ class _Planner:
             return
         builder = self._builder(stage, specs[0][1])
         self.helpers[stage.index] = []
-        lines: list[tuple[Instruction, VenvStage]] = []
+        lines: list[tuple[Instruction, VenvStage, EnvironmentFiles]] = []
         copied: list[InterpreterStage] = []
-        for instruction, spec in specs:
+        for instruction, line_spec in specs:
+            found = environment_files(line_spec, self.context)
+            spec = found.spec
+            self.notes.extend(note for note in found.warnings if note not in self.notes)
             provider = self.providers[spec.version]
             # By the image it names, so FROM ${BASE} and FROM <that image> share one
             # interpreter; its FROM keeps the reference, so a later --build-arg still
@@ -255,10 +285,6 @@ class _Planner:
             installer = spec.installer or self.settings.installer
             uv = self._uv(stage, interpreter) if installer == "uv" else None
             name = self._unique(f"pyenv-venv-{spec.name.lower()}")
-            found = self.files.get(spec.requirements or "")
-            paths = found.paths if found else ()
-            if spec.requirements and not paths:
-                paths = _lock_paths(spec) if spec.lock else (ContextPath(spec.requirements),)
             if spec.lock and installer != "uv":
                 raise PyenvError(
                     f"{spec.requirements} is a lock file that only uv installs, and this line "
@@ -267,26 +293,26 @@ class _Planner:
                     spec.source,
                     "drop --installer=pip (or PYENV_INSTALLER=pip) for this line",
                 )
-            if spec.apt_file and all(p.path != spec.apt_file for p in paths):
-                paths = (*paths, ContextPath(spec.apt_file))
-            venv = VenvStage(name, interpreter, spec, installer, uv, paths, self.settings.secrets)
+            venv = VenvStage(
+                name, interpreter, spec, installer, uv, found.paths, self.settings.secrets
+            )
             self.helpers[stage.index].append(venv)
             own.append(venv)
-            lines.append((instruction, venv))
+            lines.append((instruction, venv, found))
             if key not in present:
                 copied.append(interpreter)
             present.add(key)
         manifest = ManifestStage(self._unique("pyenv-manifest"), interpreter, tuple(own), inherited)
         self.manifest_of[stage.index] = manifest
         self.helpers[stage.index].append(manifest)
-        for instruction, venv in lines:
+        for instruction, venv, found in lines:
             first, last = instruction is lines[0][0], instruction is lines[-1][0]
             self.expansions[instruction.start] = Expansion(
                 instruction,
                 venv,
                 tuple(copied) if first else (),
                 manifest if last else None,
-                self.digests.get(venv.spec.requirements or ""),
+                found.requirements_sha256,
             )
 
     def _builder(self, stage: Stage, first: PyenvSpec) -> Root:
@@ -300,8 +326,9 @@ class _Planner:
                 first.source,
             )
         if root not in self.builders:
+            image = expand(root.base, self.global_args, strict=False)
             self.builders[root], note = builder_root(
-                root, self.global_args, self.options, first, self.settings.builder_image
+                root, image, self.facts.images.get(image), first, self.settings.builder_image
             )
             if note:
                 self.notes.append(note)
@@ -316,7 +343,7 @@ class _Planner:
         if provider == "image":
             source_name = self._unique(f"{name}-image")
             build_name = self._unique(f"{name}-copy")
-            python_image = self._python_image(root, version, spec)
+            python_image = self._python_image(stage, version, spec)
         else:
             source_name, python_image = self._unique(f"{name}-source"), None
             build_name = name
@@ -332,26 +359,26 @@ class _Planner:
             spec,
         )
         self.interpreters[key] = interpreter
-        self.helpers[stage.index].append(interpreter)
+        parts = ("image", "copy") if provider == "image" else ("source",)
+        group = self.helpers[stage.index]
+        group.extend(InterpreterPart(interpreter, part) for part in parts)
+        group.append(interpreter)
         return interpreter
 
-    def _python_image(self, root: Root, version: str, spec: PyenvSpec) -> str:
+    def _python_image(self, stage: Stage, version: str, spec: PyenvSpec) -> str | None:
         """The official image of the base's Debian release that has CPython `version`."""
         release = self.settings.release
         if release is None:
-            image = expand(root.base, self.global_args, strict=False)
-            if image not in self.base_os:
-                lookup = self.options.base_os
-                self.base_os[image] = (
-                    lookup(image) if lookup else BaseOS(unknown_because="nothing was looked up")
-                )
-            found = self.base_os[image]
-            release = found.debian_release
+            # The survey asked for the OS of the builder image, or of the stage's root.
+            image = self.settings.builder_image or expand(
+                root_of(stage, self.stages).base, self.global_args, strict=False
+            )
+            found = self.facts.images.get(image)
+            if found is None:
+                return None  # not asked: a plan to list or check, not to render
+            release = _debian_release(found)
             if release is None:
-                why = found.unknown_because or (
-                    f"it is {found.os_id or 'not Debian'} {found.codename or ''}".rstrip()
-                    + ", not Debian"
-                )
+                why = _why_not_debian(found, self.facts.endpoint)
                 raise PyenvError(
                     f"cannot tell which Debian release {image} is ({why}), so not which "
                     f"{self.settings.python_image}:{version}-slim-<release> image to copy "
@@ -391,284 +418,23 @@ class _Planner:
         return candidate
 
 
-def _global_args_and_stages(
-    dockerfile: ParsedDockerfile, options: RenderOptions
-) -> tuple[dict[str, str], tuple[Stage, ...]]:
-    first_from = next((i for i in dockerfile.instructions if i.keyword == "FROM"), None)
-    preamble_end = first_from.start if first_from else len(dockerfile.lines)
-    for instruction in dockerfile.instructions:
-        if instruction.keyword == defaults.KEYWORD and instruction.start < preamble_end:
-            raise PyenvError(
-                "PYENV must come after a FROM: it adds an environment to that stage",
-                dockerfile.where(instruction),
-                dockerfile.source(instruction),
-            )
-        if instruction.keyword == "ONBUILD" and _ONBUILD_PYENV.match(instruction.value):
-            raise PyenvError(
-                "ONBUILD PYENV is not supported: the image that runs the trigger would "
-                "need this frontend",
-                dockerfile.where(instruction),
-                dockerfile.source(instruction),
-                "put the PYENV line in the Dockerfile that builds FROM this image",
-            )
-    preamble = tuple(i for i in dockerfile.instructions if i.start < preamble_end)
-    global_args = resolve(preamble, options.build_args)
-    return global_args, split_stages(dockerfile, global_args)
-
-
-def _stage_specs(
-    dockerfile: ParsedDockerfile,
-    stage: Stage,
-    global_args: Mapping[str, str],
-    options: RenderOptions,
-    digests: dict[str, str],
-    files: dict[str, RequirementsFiles],
-) -> list[tuple[Instruction, PyenvSpec]]:
-    variables = dict(global_args)
-    found = []
-    for instruction in stage.instructions:
-        if instruction.keyword == "ARG":
-            variables.update(resolve([instruction], options.build_args, variables))
-        elif instruction.keyword == defaults.KEYWORD:
-            where, source = dockerfile.where(instruction), dockerfile.source(instruction)
-            spec = _locked_project(
-                parse_pyenv(instruction.value, where, source, variables), options
-            )
-            digest = _requirements_digest(spec, options)
-            if digest:
-                digests[spec.requirements or ""] = digest
-                if spec.requirements not in files:
-                    files[spec.requirements or ""] = (
-                        RequirementsFiles(_lock_paths(spec))
-                        if spec.lock
-                        else _requirements_files(spec, options)
-                    )
-            _check_apt_file(spec, options)
-            found.append((instruction, spec))
-    return found
-
-
-def _requirements_digest(spec: PyenvSpec, options: RenderOptions) -> str | None:
-    """The SHA-256 of the requirements file; an error if the context lacks it."""
-    if not spec.requirements or options.context_file is None:
-        return None
-    data = _context_file(spec, options, spec.requirements, "requirements file")
-    return hashlib.sha256(data).hexdigest()
-
-
-def _context_file(spec: PyenvSpec, options: RenderOptions, path: str, what: str) -> bytes:
-    """The bytes of a context file the line of `spec` names; an error at that line when
-    the build cannot see it (options.context_file is set)."""
-    assert options.context_file is not None
-    data = options.context_file(path)
-    if data is None:
-        raise PyenvError(
-            f"{what} {path!r} is not in {options.context_label}",
-            spec.where,
-            spec.source,
-            "paths are relative to the build context, as for COPY",
-        )
-    return data
-
-
-def _requirements_files(spec: PyenvSpec, options: RenderOptions) -> RequirementsFiles:
-    """Every context path the requirements file of `spec` reads; errors at its line."""
-    assert spec.requirements and options.context_file is not None
-    try:
-        return collect(spec.requirements, options.context_file, options.context_dir)
-    except RequirementsProblem as problem:
-        raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
-
-
-def _locked_project(spec: PyenvSpec, options: RenderOptions) -> PyenvSpec:
-    """`spec`, with a uv project directory it names taken as that project's uv.lock; an
-    error for a uv.lock without its pyproject.toml."""
-    read, is_dir = options.context_file, options.context_dir
-    if not spec.requirements or read is None:
-        return spec
-    if read(spec.requirements) is None and is_dir is not None and is_dir(spec.requirements):
-        lock = posixpath.join(spec.requirements, "uv.lock")
-        if read(lock) is None:
-            raise PyenvError(
-                f"{spec.requirements!r} is a directory without a uv.lock",
-                spec.where,
-                spec.source,
-                "name a requirements file, a pylock.toml, or a uv project directory "
-                "(pyproject.toml and uv.lock: run `uv lock` there)",
-            )
-        spec = dataclasses.replace(spec, requirements=posixpath.normpath(lock))
-    if spec.lock == "uv.lock":
-        project = posixpath.join(posixpath.dirname(spec.requirements or ""), "pyproject.toml")
-        if read(spec.requirements or "") is not None and read(posixpath.normpath(project)) is None:
-            raise PyenvError(
-                f"{spec.requirements} has no pyproject.toml beside it in {options.context_label}",
-                spec.where,
-                spec.source,
-                "a uv.lock belongs to a uv project: name the project's directory or its uv.lock",
-            )
-    return spec
-
-
-def _lock_paths(spec: PyenvSpec) -> tuple[ContextPath, ...]:
-    """What a locked environment copies: a uv project's whole directory (its package
-    sources with it), or the pylock.toml alone."""
-    if spec.lock == "uv.lock":
-        return (ContextPath(posixpath.dirname(spec.requirements or "") or ".", directory=True),)
-    return (ContextPath(spec.requirements or ""),)
-
-
-def _check_apt_file(spec: PyenvSpec, options: RenderOptions) -> None:
-    """The --apt-file of `spec` is in the context and lists Debian package names."""
-    if spec.apt_file is None or options.context_file is None:
-        return
-    data = _context_file(spec, options, spec.apt_file, "--apt-file")
-    try:
-        package_list(data.decode("utf-8", "replace"), spec.apt_file)
-    except RequirementsProblem as problem:
-        raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
-
-
-def _check_names(
-    stages: tuple[Stage, ...], specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]
-) -> None:
-    """A name or venv path may appear once in a stage and the stages it is built on, and
-    no venv may lie inside another's there.
-
-    Walks the tree of stages depth first with one scope of what the stages above have,
-    undoing each stage's entries on the way back, so a chain of n stages costs n steps,
-    not n squared. Of several faults, the one at the earliest line is reported."""
-    children: dict[int | None, list[Stage]] = {}
-    for stage in stages:
-        children.setdefault(stage.parent, []).append(stage)
-    scope: dict[tuple[str, str], PyenvSpec] = {}  # ("name"|"path"|"below", key) -> spec
-    faults: list[PyenvError] = []
-    # Items: a stage to enter, or the entries of a stage to undo when leaving it.
-    walk: list[Stage | list[tuple[tuple[str, str], PyenvSpec | None]]] = list(
-        reversed(children.get(None, []))
-    )
-    while walk:
-        item = walk.pop()
-        if isinstance(item, list):
-            for key, previous in reversed(item):
-                if previous is None:
-                    del scope[key]
-                else:
-                    scope[key] = previous
-            continue
-        undo: list[tuple[tuple[str, str], PyenvSpec | None]] = []
-        for _, spec in specs[item.index]:
-            fault = _scope_fault(scope, spec)
-            if fault is not None:
-                faults.append(fault)
-                continue
-            for key in _scope_keys(spec):
-                if key not in scope:
-                    undo.append((key, None))
-                    scope[key] = spec
-        walk.append(undo)
-        walk.extend(reversed(children.get(item.index, [])))
-    if faults:
-        raise min(faults, key=lambda fault: fault.where.start if fault.where else 0)
-
-
-def _scope_keys(spec: PyenvSpec) -> list[tuple[str, str]]:
-    """What `spec` claims in its stage chain: its name, its path, the directories above."""
-    keys = [("name", spec.name.lower()), ("path", spec.venv_path)]
-    parent = posixpath.dirname(spec.venv_path)
-    while parent != "/":
-        keys.append(("below", parent))
-        parent = posixpath.dirname(parent)
-    return keys
-
-
-def _scope_fault(scope: Mapping[tuple[str, str], PyenvSpec], spec: PyenvSpec) -> PyenvError | None:
-    """The error for `spec` against what the stage chain above it already has."""
-    for kind, key, what in (
-        ("name", spec.name.lower(), "venv name"),
-        ("path", spec.venv_path, "venv path"),
-    ):
-        earlier = scope.get((kind, key))
-        if earlier is not None and earlier is not spec:
-            value = spec.name if kind == "name" else spec.venv_path
-            return PyenvError(
-                f"{what} {value!r} is already used by {earlier.where}",
-                spec.where,
-                spec.source,
-                "each environment in a stage needs its own name and path"
-                + (" (names are compared ignoring case)" if kind == "name" else ""),
-            )
-    around = scope.get(("below", spec.venv_path))  # an earlier venv inside this one
-    if around is not None:
-        return nested_error(around, spec)
-    parent = posixpath.dirname(spec.venv_path)
-    while parent != "/":  # an earlier venv this one is inside
-        outer = scope.get(("path", parent))
-        if outer is not None:
-            return nested_error(spec, outer)
-        parent = posixpath.dirname(parent)
-    return None
-
-
-def _providers(
-    specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]], settings: BuildSettings
-) -> dict[str, str]:
-    """The provider of each version: one for all lines that name it, since both would
-    install into PYENV_ROOT/versions/<version>."""
-    chosen: dict[str, PyenvSpec] = {}
-    every = [spec for group in specs.values() for _, spec in group]
-    for spec in every:
-        if spec.provider is None:
-            continue
-        earlier = chosen.setdefault(spec.version, spec)
-        if earlier.provider != spec.provider:
-            raise PyenvError(
-                f"Python {spec.version} comes from --provider={spec.provider} here but from "
-                f"--provider={earlier.provider} at {earlier.where} (--sha256 means source)",
-                spec.where,
-                spec.source,
-                "one version has one provider in a build: give both lines the same",
-            )
-    return {
-        spec.version: chosen[spec.version].provider if spec.version in chosen else settings.provider
-        for spec in every
-    }
-
-
-def _checksums(specs: Mapping[int, list[tuple[Instruction, PyenvSpec]]]) -> dict[str, str]:
-    """The --sha256 of each exact version; two lines must not disagree on one."""
-    by_version: dict[str, PyenvSpec] = {}
-    for _, spec in (item for group in specs.values() for item in group):
-        if spec.sha256 is None:
-            continue
-        earlier = by_version.setdefault(spec.version, spec)
-        if earlier.sha256 != spec.sha256:
-            raise PyenvError(
-                f"--sha256 for Python {spec.version} differs from the one at {earlier.where}",
-                spec.where,
-                spec.source,
-            )
-    return {version: spec.sha256 for version, spec in by_version.items() if spec.sha256}
-
-
 def _kind_order(stage: HelperStage) -> int:
-    """Interpreters, uv, venvs, then the manifest; otherwise in order of first use."""
-    return (ScriptsStage, InterpreterStage, UvStage, VenvStage, ManifestStage).index(type(stage))
+    """Interpreters (each with its parts before it), uv, venvs, then the manifest;
+    otherwise in order of first use (the sort is stable)."""
+    kinds = (ScriptsStage, InterpreterStage, UvStage, VenvStage, ManifestStage)
+    return kinds.index(InterpreterStage if isinstance(stage, InterpreterPart) else type(stage))
 
 
-def context_files_named(text: str, filename: str, build_args: Mapping[str, str]) -> list[str]:
-    """The build-context files the PYENV lines name themselves (requirements files, lock
-    projects, --apt-file), read from the text alone: what the frontend fetches from the
-    context before it plans, so that it plans once with the files at hand."""
-    dockerfile = parse(text, filename)
-    options = RenderOptions(build_args)
-    global_args, stages = _global_args_and_stages(dockerfile, options)
-    named: set[str] = set()
-    for stage in stages:
-        for _, spec in _stage_specs(dockerfile, stage, global_args, options, {}, {}):
-            named.update(name for name in (spec.requirements, spec.apt_file) if name)
-    return sorted(named)
+def _debian_release(found: ImageFacts) -> str | None:
+    """The Debian codename the image's os-release gives, when it is Debian."""
+    return found.os.debian_release if found.os is not None else None
 
 
-def plan_dockerfile(text: str, filename: str, options: RenderOptions) -> Plan:
-    """Parse and plan Dockerfile `text` in one step."""
-    return make_plan(parse(text, filename), options)
+def _why_not_debian(found: ImageFacts, endpoint: str | None) -> str:
+    """Why an image's Debian release is not known, for an error message."""
+    if found.os is None:
+        return found.unknown_because or f"nothing was learned about it from {endpoint}"
+    os: BaseOS = found.os
+    if os.unknown_because:
+        return os.unknown_because
+    return f"it is {os.os_id or 'not Debian'} {os.codename or ''}".rstrip() + ", not Debian"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import defaults
@@ -92,11 +92,6 @@ class PyenvSpec:
         if name == "uv.lock":
             return "uv.lock"
         return "pylock" if _PYLOCK.fullmatch(name) else None
-
-    @property
-    def minor(self) -> str:
-        """The X.Y the version names."""
-        return ".".join(self.version.split(".")[:2])
 
 
 def parse_pyenv(
@@ -323,39 +318,3 @@ def _clipped(text: str, keep: int = 60) -> str:
 def _within(path: str, directory: str) -> bool:
     """Whether `path` is `directory` or below it (both normalised and absolute)."""
     return path == directory or path.startswith(directory.rstrip("/") + "/")
-
-
-def nested_environment(specs: Iterable[PyenvSpec]) -> tuple[PyenvSpec, PyenvSpec] | None:
-    """Two environments of one stage chain where one venv lies inside the other's
-    (inner, outer), or None. Equal paths are the duplicate check's business."""
-    specs = list(specs)
-    by_path = {spec.venv_path: spec for spec in specs}
-    for inner in specs:
-        parent = posixpath.dirname(inner.venv_path)
-        while parent != "/":
-            outer = by_path.get(parent)
-            if outer is not None:
-                return inner, outer
-            parent = posixpath.dirname(parent)
-    return None
-
-
-def check_not_nested(specs: Iterable[PyenvSpec]) -> None:
-    """The error for a venv inside another environment's venv (in one stage chain)."""
-    found = nested_environment(specs)
-    if found is None:
-        return
-    raise nested_error(*found)
-
-
-def nested_error(inner: PyenvSpec, outer: PyenvSpec) -> PyenvError:
-    """The error for the venv of `inner` inside that of `outer`, at the later line."""
-    later, earlier = (inner, outer) if inner.where.start >= outer.where.start else (outer, inner)
-    relation = "inside" if later is inner else "around"
-    return PyenvError(
-        f"venv path {later.venv_path!r} is {relation} the venv {earlier.venv_path!r} "
-        f"of {earlier.where}",
-        later.where,
-        later.source,
-        "give each environment a directory of its own, neither inside the other",
-    )

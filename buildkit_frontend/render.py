@@ -19,6 +19,7 @@ from .errors import PyenvError, SourceRange
 from .plan import (
     Expansion,
     HelperStage,
+    InterpreterPart,
     InterpreterStage,
     Plan,
     ScriptsStage,
@@ -190,12 +191,8 @@ def _insertion_line(
 
 def _renumbering(plan: Plan) -> dict[int, int]:
     """New index of each user stage whose index helper stages before it shift."""
-    mapping, shift = {}, 0
-    for stage in plan.stages:
-        shift += sum(helper.stage_count for helper in plan.helpers.get(stage.index, ()))
-        if shift:
-            mapping[stage.index] = stage.index + shift
-    return mapping
+    moved = {stage.index: plan.index_of(stage) for stage in plan.stages}
+    return {old: new for old, new in moved.items() if old != new}
 
 
 def _renumbered_lines(plan: Plan, renumber: dict[int, int]) -> dict[int, str]:
@@ -256,8 +253,8 @@ def _stage_references(instruction: Instruction) -> list[tuple[str, tuple[tuple[i
 
 
 def _helper_template(helper: HelperStage) -> str:
-    if isinstance(helper, InterpreterStage):
-        return f"interpreter-{helper.provider}-stage.Dockerfile.j2"
+    if isinstance(helper, (InterpreterPart, InterpreterStage)):
+        return f"{helper.template}.Dockerfile.j2"
     if isinstance(helper, UvStage):
         return "uv-stage.Dockerfile.j2"
     if isinstance(helper, VenvStage):
@@ -290,6 +287,15 @@ def _helper_texts(plan: Plan, escape: str) -> dict[str, str]:
 
 
 def _helper_text(plan: Plan, helper: HelperStage, escape: str, scripts: _Scripts) -> str:
+    interpreter = helper.interpreter if isinstance(helper, InterpreterPart) else helper
+    if isinstance(interpreter, InterpreterStage) and interpreter.unknown_image:
+        raise PyenvError(
+            f"the Debian release of {interpreter.root.base} was not looked up, so not which "
+            f"official image to copy CPython {interpreter.version} from",
+            interpreter.first.where,
+            interpreter.first.source,
+            f"pass --build-arg {defaults.RELEASE_ARG}=<release>, or render with an engine",
+        )
     text = templates.render(
         _helper_template(helper),
         escape=escape,
@@ -297,7 +303,7 @@ def _helper_text(plan: Plan, helper: HelperStage, escape: str, scripts: _Scripts
         image_parts=_IMAGE_PARTS,
         uv_path=_UV_PATH,
         bytecode_cache=_BYTECODE_CACHE,
-        stage=helper,
+        stage=helper.interpreter if isinstance(helper, InterpreterPart) else helper,
         state_dir=defaults.STATE_DIR,
         pyenv_root=defaults.PYENV_ROOT,
         manifest=defaults.MANIFEST_PATH,
@@ -313,6 +319,8 @@ def _helper_origin(plan: Plan, helper: HelperStage) -> SourceRange:
     if isinstance(helper, ScriptsStage):  # stands for the helper stage after it
         group = next(group for group in plan.helpers.values() if helper in group)
         return _helper_origin(plan, group[group.index(helper) + 1])
+    if isinstance(helper, InterpreterPart):
+        return helper.interpreter.first.where
     if isinstance(helper, InterpreterStage):
         return helper.first.where
     if isinstance(helper, VenvStage):

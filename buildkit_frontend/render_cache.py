@@ -1,24 +1,25 @@
 """The renders `buildkit-pyenv build` made, kept with what each was made from, so that a
 build of an unchanged project goes straight to `docker buildx build`: nothing rendered,
-no renderer, click or docker SDK imported (those imports alone take ten times as long as
-the checks below, and a cached BuildKit build takes about 0.13 s).
+no renderer or click imported (those imports alone take ten times as long as the checks
+below, and a cached BuildKit build takes about 0.13 s).
 
-A record is used only when everything its render read is as it was:
+A record is made of exactly what the render read, so none of it can be left out:
 - the command line and the working directory (they name the record);
-- the environment variables the render read (bare `--build-arg NAME`, the engine's);
-- the Dockerfile and both candidate ignore files, by content;
-- each build-context path the render looked at: the kind of every part of the path
-  (directory, file, missing) and a file's content;
-- the ID of each image it asked the engine about (an image ID names its content, so
-  its ONBUILD triggers and os-release are what they were);
-- this tool's own code, its templates and the installed packages beside it.
+- what the CLI read itself: the Dockerfile, both candidate ignore files, the docker
+  configuration files that chose the engine, and the environment variables it read
+  (bare `--build-arg NAME`, `DOCKER_HOST`, `DOCKER_CONTEXT`...);
+- every field of the gathered facts.Facts, each signed by FACT_SIGNERS: each context
+  path looked at (every part of the path, and a file's content), the ID of each base
+  image asked about in the resolved engine, that engine's endpoint. A Facts field
+  without a signer is not recorded at all;
+- this tool's own code (the content of every file of the package and its templates)
+  and the distributions installed beside it.
 What cannot be checked that cheaply (a symlink on a context path, an engine that is not
 on a unix socket, a Dockerfile on standard input) is never recorded: that build renders.
 
 Only modules built into the interpreter are imported on the way to docker: a record is
 marshal data holding the files it compares, so neither json nor hashlib is needed, and
-the engine is asked over a bare socket (together about 8 ms less than their usual
-modules, against the 0.13 s of a cached build).
+the engine is asked over a bare socket (engine.image_id).
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ from . import __version__
 
 TYPE_CHECKING = False  # typing itself takes 2 ms to import
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-    from typing import Any, NoReturn, TypeVar
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Any, NoReturn
 
-    T = TypeVar("T")
+    from .cli import Loaded
+    from .facts import ImageFacts
 
 #: Bump when a record's layout changes.
-FORMAT = 1
+FORMAT = 2
 #: Files up to this size are kept whole in a record and compared byte for byte; larger
 #: ones by their SHA-256.
 WHOLE = 1 << 18
@@ -46,12 +48,8 @@ WHOLE = 1 << 18
 KEEP = 64
 #: Set to 0 to render every build.
 SWITCH = "BUILDKIT_PYENV_RENDER_CACHE"
-#: Engine settings the docker SDK reads; a record holds their values.
-ENGINE_VARIABLES = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION")
 #: docker options after which BuildKit is asked to redo everything: the render is redone too.
 REDO_OPTIONS = ("--no-cache", "--pull")
-#: What a path keeps unquoted in the engine's API, as the docker SDK quotes image names.
-_UNQUOTED = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~/:")
 
 
 class Uncheckable(Exception):
@@ -84,25 +82,33 @@ def _wanted(argv: Sequence[str]) -> bool:
 
 
 def code_stamp() -> str:
-    """What names this tool's code: its modules and templates (names, sizes, times), the
-    Python running it and the directories its libraries are installed in (whose times
-    change when a package is installed, upgraded or removed)."""
+    """What names this tool's code: the content of every file of the package (its
+    subpackages and templates too, never sizes or times), the Python running it, and the
+    distributions installed beside it (their dist-info names carry their versions)."""
     here = os.path.dirname(os.path.abspath(__file__))
     parts: list[Any] = [__version__, FORMAT, sys.version, sys.executable]
-    for directory in (here, os.path.join(here, "templates"), os.path.join(here, "..", "templates")):
+    checksum = 0
+    roots = [here, os.path.join(here, "..", "templates")]  # templates: in a source tree
+    while roots:
+        directory = roots.pop()
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError:
             continue
         for entry in entries:
-            if entry.is_file():
-                status = entry.stat()
-                parts.append((directory, entry.name, status.st_size, status.st_mtime_ns))
+            if entry.name == "__pycache__":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                roots.append(entry.path)
+            elif entry.is_file():
+                with open(entry.path, "rb") as handle:
+                    checksum = zlib.crc32(handle.read(), zlib.crc32(entry.path.encode(), checksum))
+    parts.append(checksum)
     for entry in sys.path:
         # Where libraries are installed; not the script's directory or the working one.
         if entry.endswith(("site-packages", "dist-packages")):
             try:
-                parts.append((entry, os.stat(entry).st_mtime_ns))
+                parts.append((entry, sorted(os.listdir(entry))))
             except OSError:
                 parts.append((entry, None))
     return repr(parts)
@@ -161,135 +167,118 @@ def context_signature(root: str, relative: str) -> list[str | bytes | None]:
     return signature
 
 
-def engine_socket() -> str:
-    """The unix socket of the engine the docker SDK talks to, or Uncheckable."""
-    if os.environ.get("DOCKER_TLS_VERIFY") or os.environ.get("DOCKER_CERT_PATH"):
-        raise Uncheckable("a TLS engine")
-    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-    if not host.startswith("unix://"):
-        raise Uncheckable(f"engine at {host}")
-    return host[len("unix://") :]
+def _signed_context(root: str, paths: Iterable[str]) -> list[tuple[str, str, Any]]:
+    return [(root, path, context_signature(root, path)) for path in paths]
 
 
-def image_id(name: str) -> str | None:
-    """The ID of the engine's image `name` (None: it has none), asked as the docker SDK's
-    images.get asks (GET /images/<name>/json, the name quoted alike), over the socket."""
-    import _socket  # socket.py would import selectors and enum first
+def _signed_images(images: Mapping[str, ImageFacts], host: str | None) -> dict[str, str | None]:
+    """Each image's ID, checked again at the next build; an image whose facts could not
+    be learned (the engine was not asked, or could not answer) cannot be checked."""
+    signed: dict[str, str | None] = {}
+    for reference, found in images.items():
+        if found.id is None and not found.absent:
+            raise Uncheckable(f"{reference}: {found.unknown_because}")
+        if host is None:
+            raise Uncheckable("no engine endpoint")
+        signed[reference] = found.id
+    return signed
 
-    quoted = "".join(chr(b) if b in _UNQUOTED else f"%{b:02X}" for b in name.encode())
-    path = f"/images/{quoted}/json"
-    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+
+def _endpoint_host(endpoint: str | None, host: str | None) -> str | None:
+    if endpoint is not None and host is None:
+        raise Uncheckable(f"engine at {endpoint}")
+    if host is not None and not host.startswith("unix://"):
+        raise Uncheckable(f"engine at {host}")  # image_id asks over a unix socket only
+    return host
+
+
+#: How each field of facts.Facts is kept in a record: (what the save step stores, how
+#: the next build checks it with built-in modules only). Keyed by field name, and a
+#: record is made only when every field has an entry (save), so a new kind of fact is
+#: recorded or no record is made.
+FACT_SIGNERS: dict[str, Callable[[Any, _Edge], Any]] = {
+    # Follows from the context directory (argv, cwd) and the ignore files (edge files).
+    "context_label": lambda value, edge: None,
+    "context_files": lambda value, edge: _signed_context(edge.root, value),
+    "context_directories": lambda value, edge: _signed_context(edge.root, value),
+    "images": lambda value, edge: _signed_images(value, edge.host),
+    "endpoint": lambda value, edge: _endpoint_host(value, edge.host),
+}
+
+
+def _verify_context(signed: Any, host: str | None) -> bool:
+    return all(context_signature(root, path) == sign for root, path, sign in signed)
+
+
+def _verify_images(signed: Any, host: str | None) -> bool:
+    from .engine.probe import image_id
+
+    return all(image_id(host or "", name) == found for name, found in signed.items())
+
+
+#: How the next build checks what FACT_SIGNERS stored, by field (same keys).
+FACT_CHECKS: dict[str, Callable[[Any, str | None], bool]] = {
+    "context_label": lambda signed, host: True,
+    "context_files": _verify_context,
+    "context_directories": _verify_context,
+    "images": _verify_images,
+    "endpoint": lambda signed, host: signed == host,
+}
+
+
+class _Edge:
+    """What signing facts needs to know about where they came from."""
+
+    def __init__(self, root: str, host: str | None) -> None:
+        self.root = root
+        self.host = host
+
+
+def save(argv: Sequence[str], loaded: Loaded, run: dict[str, Any]) -> None:
+    """Keep the render (`run`: what run_docker_build takes) with everything it was made
+    from, when all of it can be checked cheaply. Best effort: a cache that cannot be
+    written costs only the next render."""
+    import dataclasses
+
+    if not _wanted(argv):
+        return
+    plan, endpoint = loaded.plan, loaded.endpoint
+    variables = list(loaded.variables)
+    files = [loaded.dockerfile, *loaded.ignore_candidates]
+    if endpoint is not None:
+        variables += endpoint.variables
+        files += endpoint.files
+    edge = _Edge(run["context"], endpoint.host if endpoint is not None else None)
     try:
-        connection.settimeout(10)
-        connection.connect(engine_socket())
-        connection.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
-        chunks = []
-        while chunk := connection.recv(1 << 16):
-            chunks.append(chunk)
-    except OSError as error:
-        raise Uncheckable(f"the engine: {error}") from None
-    finally:
-        connection.close()
-    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    status = head.split(b" ", 2)[1:2]
-    if status == [b"404"]:
-        return None
-    # The engine writes the image's fields in a fixed order, its ID first: that is read
-    # without a JSON parser, and anything else is left to the docker SDK.
-    start = b'{"Id":"'
-    if status == [b"200"] and body.startswith(start):
-        end = body.find(b'"', len(start))
-        if end > len(start):
-            return body[len(start) : end].decode("ascii", "replace")
-    raise Uncheckable(f"the engine answered {head[:80]!r} for {path}")
-
-
-#: What _checked returns for an input that could not be signed.
-_UNSIGNED = object()
-
-
-class Recorder:
-    """Collects, while `build` renders, what the render reads; `save` keeps the render
-    with it. Each input is signed before it is read, so a change during the render is
-    seen by the next build."""
-
-    def __init__(self, argv: Sequence[str]) -> None:
-        self.argv = list(argv)
-        self.environ: dict[str, str | None] = {
-            name: os.environ.get(name) for name in ENGINE_VARIABLES
+        facts = {
+            field.name: FACT_SIGNERS[field.name](getattr(plan.facts, field.name), edge)
+            for field in dataclasses.fields(plan.facts)
         }
-        self.files: dict[str, bytes | None] = {}
-        self.context: list[tuple[str, str, list[str | bytes | None]]] = []
-        self.images: dict[str, str | None] = {}
-        self.broken: str | None = None  # why this build cannot be recorded
-
-    def _checked(self, sign: Callable[[], Any]) -> Any:
-        try:
-            return sign()
-        except Uncheckable as why:
-            self.broken = self.broken or str(why)
-            return _UNSIGNED
-
-    def variable(self, name: str) -> None:
-        """The render reads the environment variable `name`."""
-        self.environ[name] = os.environ.get(name)
-
-    def file(self, path: str) -> None:
-        """The render reads the file at `path` (or learns it is missing)."""
-        signature = self._checked(lambda: file_signature(path))
-        if signature is not _UNSIGNED:
-            self.files[path] = signature
-
-    def context_lookup(self, root: str, lookup: Callable[[str], T]) -> Callable[[str], T]:
-        """`lookup` of context paths under `root`, recorded."""
-
-        def recorded(relative: str) -> T:
-            signature = self._checked(lambda: context_signature(root, relative))
-            if signature is not _UNSIGNED:
-                self.context.append((root, relative, signature))
-            return lookup(relative)
-
-        return recorded
-
-    def image_lookup(self, lookup: Callable[[str], T]) -> Callable[[str], T]:
-        """`lookup` of engine images, recorded by image ID."""
-
-        def recorded(image: str) -> T:
-            if image not in self.images:
-                found = self._checked(lambda: image_id(image))
-                if found is not _UNSIGNED:
-                    self.images[image] = found
-            return lookup(image)
-
-        return recorded
-
-    def save(self, run: dict[str, Any], notes: Sequence[str]) -> None:
-        """Keep the render (`run`: what run_docker_build takes) when every input could be
-        signed. Best effort: a cache that cannot be written costs only the next render."""
-        if self.broken is not None or not _wanted(self.argv):
-            return
-        record = {
-            "format": FORMAT,
-            "argv": self.argv,
-            "cwd": os.getcwd(),
-            "code": code_stamp(),
-            "environ": self.environ,
-            "files": self.files,
-            "context": self.context,
-            "images": self.images,
-            "notes": list(notes),
-            "run": run,
-        }
-        path = _record_path(self.argv)
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            partial = f"{path}.{os.getpid()}.tmp"
-            with open(partial, "wb") as handle:
-                marshal.dump(record, handle)
-            os.replace(partial, path)
-            _prune(os.path.dirname(path))
-        except (OSError, ValueError):  # ValueError: marshal met an unexpected value
-            pass
+        signed_files = {path: file_signature(path) for path in files}
+    except (Uncheckable, KeyError):  # KeyError: a kind of fact nobody signs
+        return
+    record = {
+        "format": FORMAT,
+        "argv": list(argv),
+        "cwd": os.getcwd(),
+        "code": code_stamp(),
+        "environ": {name: os.environ.get(name) for name in variables},
+        "files": signed_files,
+        "host": edge.host,
+        "facts": facts,
+        "notes": list(plan.notes),
+        "run": run,
+    }
+    path = _record_path(argv)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = f"{path}.{os.getpid()}.tmp"
+        with open(partial, "wb") as handle:
+            marshal.dump(record, handle)
+        os.replace(partial, path)
+        _prune(os.path.dirname(path))
+    except (OSError, ValueError):  # ValueError: marshal met an unexpected value
+        pass
 
 
 def _prune(directory: str) -> None:
@@ -311,15 +300,16 @@ def recorded_build(argv: Sequence[str]) -> dict[str, Any] | None:
     try:
         with open(_record_path(argv), "rb") as handle:
             record = marshal.load(handle)
+        facts = record["facts"]
         if (
             record["format"] != FORMAT
             or record["argv"] != list(argv)
             or record["cwd"] != os.getcwd()
             or record["code"] != code_stamp()
+            or set(facts) != set(FACT_CHECKS)
             or any(os.environ.get(name) != value for name, value in record["environ"].items())
             or any(file_signature(path) != sign for path, sign in record["files"].items())
-            or any(context_signature(r, rel) != sign for r, rel, sign in record["context"])
-            or any(image_id(name) != found for name, found in record["images"].items())
+            or not all(FACT_CHECKS[kind](facts[kind], record["host"]) for kind in FACT_CHECKS)
         ):
             return None
     except (OSError, EOFError, ValueError, KeyError, TypeError, Uncheckable):
@@ -334,6 +324,11 @@ def run_docker_build(run: dict[str, Any]) -> NoReturn:
     since with -f - BuildKit would see only the context's. Exits with docker's status."""
     text: str = run["text"]
     command = ["docker", "buildx", "build"]
+    # docker talks to the engine the render asked (the same endpoint or context).
+    environment = dict(os.environ)
+    for name in ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
+        environment.pop(name, None)
+    environment.update(run["environment"])
     tail = [*run["docker_args"], run["context"]]
     sys.stdout.flush()
     sys.stderr.flush()
@@ -344,7 +339,7 @@ def run_docker_build(run: dict[str, Any]) -> NoReturn:
             os.write(rendered, text.encode("utf-8"))
             os.lseek(rendered, 0, os.SEEK_SET)
             os.dup2(rendered, 0)
-            os.execvp(command[0], [*command, "-f", "-", *tail])
+            os.execvpe(command[0], [*command, "-f", "-", *tail], environment)
         import shutil
         import subprocess
         import tempfile
@@ -358,7 +353,9 @@ def run_docker_build(run: dict[str, Any]) -> NoReturn:
                     handle.write(text)
                 shutil.copyfile(run["own_ignore"], dockerfile + ".dockerignore")
                 stdin = None
-            completed = subprocess.run([*command, "-f", dockerfile, *tail], input=stdin)
+            completed = subprocess.run(
+                [*command, "-f", dockerfile, *tail], input=stdin, env=environment
+            )
         sys.exit(completed.returncode)
     except FileNotFoundError:
         print("error: docker is not installed or not on PATH", file=sys.stderr)

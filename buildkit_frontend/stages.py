@@ -150,15 +150,6 @@ def root_of(stage: Stage, stages: tuple[Stage, ...]) -> Root:
     return Root(stage.base, stage.platform)
 
 
-def ancestors(stage: Stage, stages: tuple[Stage, ...]) -> list[Stage]:
-    """The stages `stage` is built on, nearest first."""
-    found = []
-    while stage.parent is not None:
-        stage = stages[stage.parent]
-        found.append(stage)
-    return found
-
-
 def _parse_from(
     dockerfile: ParsedDockerfile, instruction: Instruction
 ) -> tuple[str, str | None, str | None]:

@@ -50,12 +50,12 @@ def _command_seconds(command: list[str]) -> float:
 def _call_seconds(path: Path) -> float:
     """Plan and render in this process, with no engine to ask: the Debian release of the
     base is given, as PYENV_DEBIAN_RELEASE would give it."""
-    from buildkit_frontend.options import RenderOptions
+
     from buildkit_frontend.plan import plan_dockerfile
     from buildkit_frontend.render import render
 
     text = path.read_text()
-    options = RenderOptions({"PYENV_DEBIAN_RELEASE": "bookworm"})
+    options = {"PYENV_DEBIAN_RELEASE": "bookworm"}
     started = time.perf_counter()
     render(plan_dockerfile(text, "Dockerfile", options))
     return time.perf_counter() - started

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -18,9 +17,10 @@ import grpc
 from ..base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from ..context import DOCKERIGNORE, Ignore, read_ignore
 from ..errors import PyenvError
-from ..options import RenderOptions
-from ..plan import Plan, context_files_named, plan_dockerfile
+from ..facts import ImageFacts, gather
+from ..plan import Plan, make_plan
 from ..render import render
+from ..survey import IMAGE_CONFIG, OS_RELEASE, survey_text
 from . import llb
 from .client import Bridge, FrontendEnv, without_definitions
 from .errors import map_to_user_lines, status_from_rpc_error, status_of
@@ -128,67 +128,60 @@ def _plan(
     source: DockerfileSource,
     text: str,
 ) -> Plan:
-    """Plan once, with the context files the PYENV lines name fetched first (in one
-    round; the files they include are read as the plan finds them)."""
-    build_args = env.build_args()
-    triggers = _image_triggers(bridge, env)
-    base_os = _base_os(bridge, env)
-    wanted = context_files_named(text, source.filename, build_args)
-    reader = ContextReader.open(bridge, env, inputs, source) if wanted else None
-    if reader is None:
-        options = RenderOptions(build_args, image_triggers=triggers, base_os=base_os)
-        return plan_dockerfile(text, source.filename, options)
-    reader.prefetch(wanted)
-    ignore = reader.ignore
-    label = "the build context" + (f" (after {ignore.name})" if ignore is not None else "")
-    options = RenderOptions(
-        build_args, reader.file, label, triggers, base_os, context_dir=reader.is_directory
-    )
-    return plan_dockerfile(text, source.filename, options)
+    """Survey, gather through BuildKit (the context files the PYENV lines name in one
+    transfer, then what those name; each base image's facts once), and plan."""
+    surveyed = survey_text(text, source.filename, env.build_args())
+    reader = None
+    if surveyed.needs.context_paths:
+        reader = ContextReader.open(bridge, env, inputs, source)
+    facts = gather(surveyed, reader, GatewayImages(bridge, env))
+    return make_plan(surveyed, facts)
 
 
-def _image_triggers(bridge: Bridge, env: FrontendEnv) -> Callable[[str], list[str] | None]:
-    """Looks up (once per image) the ONBUILD triggers of base images through BuildKit."""
-    known: dict[str, list[str] | None] = {}
+class GatewayImages:
+    """Facts about base images as BuildKit resolves them (a facts.ImageSource)."""
 
-    def lookup(image: str) -> list[str] | None:
-        if image not in known:
+    endpoint = "BuildKit"
+
+    def __init__(self, bridge: Bridge, env: FrontendEnv) -> None:
+        self.bridge = bridge
+        self.env = env
+
+    def image(self, reference: str, wanted: frozenset[str]) -> ImageFacts:
+        """The ONBUILD triggers (from the image config) and os-release of `reference`."""
+        normalized = normalize_reference(reference)
+        onbuild = None
+        unknown = None
+        if IMAGE_CONFIG in wanted:
             try:
-                config = bridge.image_config(
-                    normalize_reference(image),
-                    env.platform(),
-                    env.options.image_resolve_mode,
-                    env.session_id,
+                config = self.bridge.image_config(
+                    normalized,
+                    self.env.platform(),
+                    self.env.options.image_resolve_mode,
+                    self.env.session_id,
                 )
-                known[image] = list((config.get("config") or {}).get("OnBuild") or [])
-            except (grpc.RpcError, ValueError):
-                known[image] = None  # unknown here; the build itself will say more
-        return known[image]
-
-    return lookup
-
-
-def _base_os(bridge: Bridge, env: FrontendEnv) -> Callable[[str], BaseOS]:
-    """Looks up (once per image) the OS of base images, from their os-release file."""
-    known: dict[str, BaseOS] = {}
-
-    def lookup(image: str) -> BaseOS:
-        if image not in known:
-            try:
-                ref = bridge.solve_ref(llb.image_source(normalize_reference(image), env.platform()))
-                texts = (bridge.read_file(ref, path) for path in OS_RELEASE_PATHS)
-                text = next((t for t in texts if t is not None), None)
-                known[image] = (
-                    parse_os_release(text.decode("utf-8", "replace"))
-                    if text is not None
-                    else BaseOS(unknown_because="it has no /etc/os-release")
-                )
+                onbuild = tuple((config.get("config") or {}).get("OnBuild") or ())
             except (grpc.RpcError, ValueError) as error:
-                details = error.details() if isinstance(error, grpc.RpcError) else str(error)
-                known[image] = BaseOS(unknown_because=f"BuildKit could not read it: {details}")
-        return known[image]
+                unknown = f"BuildKit could not resolve it: {_details(error)}"
+        found_os = None
+        if OS_RELEASE in wanted:
+            found_os = self._os(normalized)
+        return ImageFacts(onbuild=onbuild, os=found_os, unknown_because=unknown)
 
-    return lookup
+    def _os(self, normalized: str) -> BaseOS:
+        try:
+            ref = self.bridge.solve_ref(llb.image_source(normalized, self.env.platform()))
+            texts = (self.bridge.read_file(ref, path) for path in OS_RELEASE_PATHS)
+            text = next((t for t in texts if t is not None), None)
+        except (grpc.RpcError, ValueError) as error:
+            return BaseOS(unknown_because=f"BuildKit could not read it: {_details(error)}")
+        if text is None:
+            return BaseOS(unknown_because="it has no /etc/os-release")
+        return parse_os_release(text.decode("utf-8", "replace"))
+
+
+def _details(error: Exception) -> str:
+    return error.details() if isinstance(error, grpc.RpcError) else str(error)
 
 
 def normalize_reference(image: str) -> str:
@@ -226,6 +219,7 @@ class ContextReader:
         self.ignore = ignore
         self.refs: dict[str, str] = {}  # path → the solved source that holds it
         self.read: dict[str, bytes | None] = {}
+        self.label = "the build context" + (f" (after {ignore.name})" if ignore else "")
 
     @classmethod
     def open(
@@ -250,7 +244,7 @@ class ContextReader:
         ignore = read_ignore(data, name) if data is not None else None
         return cls(bridge, (local, session), None, ignore)
 
-    def prefetch(self, paths: list[str]) -> None:
+    def prefetch(self, paths: tuple[str, ...] | list[str]) -> None:
         """Load `paths` from the client in one transfer."""
         wanted = [p for p in paths if p not in self.refs and not self._excluded(p)]
         if not wanted or self.local is None:

@@ -59,9 +59,11 @@ install_packages() {
     log "installing ${missing[*]}"
     apt-get update -qq
     # docker.io 26 (BuildKit 0.13) comes from trixie; bookworm's 20.10 lacks COPY --link.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie \
+    # Only the named packages and what they depend on: trixie's Recommends would move the
+    # host's python3 and other tools to trixie's.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t trixie \
         docker.io docker-cli docker-buildx >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap xz-utils iproute2 \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap xz-utils iproute2 \
         docker-registry >/dev/null
 }
 

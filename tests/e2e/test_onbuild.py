@@ -57,7 +57,11 @@ def test_builder_image_keeps_triggers_out_of_the_helper_stages(
 
 def test_cli_looks_the_triggers_up_in_the_local_engine(onbuild_image, tmp_path):
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
-    refused = subprocess.run([*CLI, "check"], cwd=tmp_path, capture_output=True, text=True)
+    # check asks no engine: it reads the Dockerfile and the context only.
+    checked = subprocess.run([*CLI, "check"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    # render asks the engine for the base's Debian release, and learns its triggers too.
+    refused = subprocess.run([*CLI, "render"], cwd=tmp_path, capture_output=True, text=True)
     assert refused.returncode == 1
     assert f"Dockerfile:3: {ONBUILD_IMAGE} has ONBUILD triggers" in refused.stderr
     builder = ["--build-arg", f"PYENV_BUILDER_IMAGE={ASTRO_IMAGE}"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -105,6 +106,52 @@ def test_an_edited_requirements_file_renders_again(project: Project) -> None:
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
     assert digest in (second.dockerfile or "") and digest not in (first.dockerfile or "")
     assert not project.build().rendered
+
+
+def test_an_edited_include_renders_again(bed: None, tmp_path: Path) -> None:
+    project = Project(tmp_path, f"FROM {ASTRO_IMAGE}\nPYENV 3.13 tools requirements.txt\n")
+    (project.context / "requirements.txt").write_text("-r common/base.txt\n")
+    (project.context / "common").mkdir()
+    (project.context / "common" / "base.txt").write_text("six==1.16.0\n")
+    assert project.build().rendered
+    assert not project.build().rendered
+    (project.context / "common" / "base.txt").write_text("six==1.17.0\n")
+    assert project.build().rendered
+
+
+def test_a_local_project_that_goes_renders_again(bed: None, tmp_path: Path) -> None:
+    """Whether a path is a directory is a fact too: once `./libs/x` is gone, the next
+    build renders again, and fails naming it."""
+    project = Project(tmp_path, f"FROM {ASTRO_IMAGE}\nPYENV 3.13 tools requirements.txt\n")
+    (project.context / "requirements.txt").write_text("./libs/x\n")
+    (project.context / "libs" / "x").mkdir(parents=True)
+    (project.context / "libs" / "x" / "pyproject.toml").write_text("[project]\nname='x'\n")
+    assert project.build().rendered
+    assert not project.build().rendered
+    shutil.rmtree(project.context / "libs" / "x")
+    gone = project.build()
+    assert gone.returncode == 1 and gone.argv is None
+    assert any("./libs/x" in line for line in gone.messages)
+
+
+def test_tool_code_anywhere_in_the_package_renders_again(bed: None, tmp_path: Path) -> None:
+    """The code stamp is the content of every file of the package, subpackages and
+    templates included: a copy of the package whose engine/probe.py changes renders."""
+    root = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "code"
+    shutil.copytree(root / "buildkit_frontend", copy / "buildkit_frontend")
+    shutil.copytree(root / "templates", copy / "templates")
+    project = Project(tmp_path / "p", f"FROM {ASTRO_IMAGE}\nPYENV 3.13 tools requirements.txt\n")
+    project.env["PYTHONPATH"] = str(copy)
+    assert project.build().rendered
+    assert not project.build().rendered
+    probe = copy / "buildkit_frontend" / "engine" / "probe.py"
+    probe.write_text(probe.read_text() + "\n# changed\n")
+    assert project.build().rendered
+    assert not project.build().rendered
+    template = copy / "templates" / "venv-build.sh"
+    template.write_text(template.read_text() + "\n# changed\n")
+    assert project.build().rendered
 
 
 def test_an_edited_dockerfile_renders_again(project: Project) -> None:

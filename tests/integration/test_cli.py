@@ -42,15 +42,37 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+
+
+@pytest.mark.parametrize("command", ["check", "list"])
+def test_check_and_list_need_no_engine(command, tmp_path):
+    """No engine anywhere and no build args: the quickstart checks and lists."""
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run(
+        [*CLI, command, str(QUICKSTART / "Dockerfile")], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert ("OK, 1 environment" if command == "check" else "etl") in done.stdout
+
+
+def test_render_without_an_engine_names_the_endpoint_it_tried(tmp_path):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run(
+        [*CLI, "render", str(QUICKSTART / "Dockerfile")], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: {QUICKSTART}/Dockerfile:6: cannot tell which Debian")
+    assert f"unix://{tmp_path}/no-engine.sock (DOCKER_HOST)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_render_prints_the_plain_dockerfile(project):
     done = run("render", cwd=project)
     assert done.returncode == 0, done.stderr
-    # What the CLI could not learn from the engine, it says rather than guesses.
-    assert done.stderr == (
-        "note: could not learn whether debian:bookworm has ONBUILD triggers (it is not in "
-        "the local engine); if it has, pass --build-arg PYENV_BUILDER_IMAGE=<the same image "
-        "without them>, or pull it and render again\n"
-    )
+    # With the Debian release given, render asks no engine anything.
+    assert done.stderr == ""
     assert not done.stdout.startswith("# syntax=")
     assert "ENV ASTRO_PYENV_tools=/home/astro/.venv/tools/bin/python\n" in done.stdout
     assert "PYENV" not in [line.split(" ")[0] for line in done.stdout.splitlines()]

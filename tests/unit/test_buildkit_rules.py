@@ -9,14 +9,13 @@ import dataclasses
 import pytest
 
 from buildkit_frontend.errors import PyenvError
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
 from tests.unit.facts import debian
 
 
 def plan(text: str):
-    return plan_dockerfile(text, "Dockerfile", RenderOptions({}, base_os=debian()))
+    return plan_dockerfile(text, "Dockerfile", images=debian())
 
 
 def rendered(text: str) -> str:

@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 from buildkit_frontend import contract, defaults, runtime
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
-from tests.unit.facts import debian
+from tests.unit.facts import Context, debian
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -29,8 +28,7 @@ def test_the_manifest_script_writes_the_contract_schema():
 def test_labels_use_the_record_spelling_of_each_key():
     text = "FROM debian:bookworm\nPYENV 3.12 etl requirements.txt\n"
     files = {"requirements.txt": b"six\n"}
-    options = RenderOptions(base_os=debian(), context_file=files.get, context_dir=lambda _: False)
-    out = render(plan_dockerfile(text, "Dockerfile", options)).text
+    out = render(plan_dockerfile(text, "Dockerfile", context=Context(files), images=debian())).text
     labels = set(re.findall(r"(buildkit-pyenv\.env\.etl\.[a-z_0-9-]+)=", out))
     assert labels == {contract.label("etl", key) for key in contract.LABEL_KEYS}
     assert set(contract.LABEL_KEYS) <= set(contract.RECORD_KEYS)

@@ -20,7 +20,6 @@ from buildkit_frontend.gateway.errors import (
 )
 from buildkit_frontend.gateway.frontend import forwarded_opts
 from buildkit_frontend.gateway.protos import errdefs_pb2, gateway_pb2, ops_pb2
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
 from tests.unit.facts import debian
@@ -159,7 +158,7 @@ def test_status_from_trailer_or_code():
 
 def test_forwarded_errors_are_mapped_back_to_the_users_lines():
     original = "FROM img\nRUN make\nPYENV 3.13 tools\nRUN after\n"
-    rendered = render(plan_dockerfile(original, "Dockerfile", RenderOptions(base_os=debian())))
+    rendered = render(plan_dockerfile(original, "Dockerfile", images=debian()))
     lines = rendered.text.split("\n")
     after = lines.index("RUN after") + 1
     venv_run = next(i for i, line in enumerate(lines) if "PYENV_VENV=" in line)  # 0-based

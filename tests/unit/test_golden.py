@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from buildkit_frontend.context import LocalContext
 from buildkit_frontend.dockerfile import parse
-from buildkit_frontend.options import RenderOptions, directory_context
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import Rendered, render
 from tests.unit.facts import debian
@@ -32,9 +32,9 @@ def render_golden(case: Path) -> Rendered:
         for line in args_file.read_text().splitlines():
             key, _, value = line.partition("=")
             build_args[key] = value
-    has, label = directory_context(case)
-    options = RenderOptions(build_args, has, label, base_os=debian())
-    return render(plan_dockerfile((case / "Dockerfile").read_text(), "Dockerfile", options))
+    text = (case / "Dockerfile").read_text()
+    plan = plan_dockerfile(text, "Dockerfile", build_args, LocalContext(case), debian())
+    return render(plan)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from buildkit_frontend.dockerfile import parse
 from buildkit_frontend.errors import PyenvError
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
 from tests.unit.facts import debian
@@ -40,9 +39,9 @@ VALUES = st.lists(st.one_of(st.text(max_size=8), NASTY), max_size=5).map("".join
 def keywords(build_args: dict[str, str]) -> list[tuple[str, int]] | None:
     """The rendered file's instructions (keyword, number of heredoc bodies), or None
     when rendering refuses the values."""
-    options = RenderOptions(build_args, base_os=debian())
+    options = dict(build_args=build_args, images=debian())
     try:
-        text = render(plan_dockerfile(DOCKERFILE, "Dockerfile", options)).text
+        text = render(plan_dockerfile(DOCKERFILE, "Dockerfile", **options)).text
     except PyenvError:
         return None
     return [(i.keyword, len(i.heredocs)) for i in parse(text).instructions]

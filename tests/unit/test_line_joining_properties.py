@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buildkit_frontend.dockerfile import parse
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
 from tests.unit.facts import debian
@@ -132,8 +131,8 @@ def test_instruction_boundaries_match_the_model(case):
 @given(dockerfile(in_render=True))
 def test_render_never_adds_removes_or_splits_a_user_instruction(case):
     text, _, _ = case
-    options = RenderOptions({}, base_os=debian())
-    rendered = render(plan_dockerfile(text, "Dockerfile", options))
+    options = dict(images=debian())
+    rendered = render(plan_dockerfile(text, "Dockerfile", **options))
     source = parse(text)
     output = parse(rendered.text)
     kept = []
@@ -189,7 +188,7 @@ def numeric_references(draw):
 @given(numeric_references())
 def test_numeric_references_follow_their_stage_and_nothing_else_changes(case):
     text, references = case
-    plan = plan_dockerfile(text, "Dockerfile", RenderOptions({}, base_os=debian()))
+    plan = plan_dockerfile(text, "Dockerfile", images=debian())
     output = parse(render(plan).text)
     stage_names = [i.value.split()[-1] for i in output.instructions if i.keyword == "FROM"]
     found = []

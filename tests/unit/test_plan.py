@@ -6,15 +6,18 @@ import hashlib
 
 import pytest
 
+from buildkit_frontend.base_os import BaseOS
+from buildkit_frontend.dockerfile import parse
 from buildkit_frontend.errors import PyenvError
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import InterpreterStage, VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
-from tests.unit.facts import debian
+from tests.unit.facts import Context, Images, debian
+
+DEBIAN = BaseOS("debian", "bookworm")
 
 
 def plan(text: str, **kwargs):
-    return plan_dockerfile(text, "Dockerfile", RenderOptions(**{"base_os": debian(), **kwargs}))
+    return plan_dockerfile(text, "Dockerfile", **{"images": debian(), **kwargs})
 
 
 def render_text(text: str, **kwargs) -> str:
@@ -69,11 +72,10 @@ def test_duplicate_paths():
 def test_requirements_must_exist_when_the_context_is_known():
     text = error_of(
         "FROM img\nPYENV 3.13 a missing.txt\n",
-        context_file=lambda path: None,
-        context_label="the build context ./ctx/",
+        context=Context(lambda path: None, "the build context ./ctx/"),
     )
     assert "requirements file 'missing.txt' is not in the build context ./ctx/" in text
-    found = plan("FROM img\nPYENV 3.13 a present.txt\n", context_file=lambda path: b"six\n")
+    found = plan("FROM img\nPYENV 3.13 a present.txt\n", context=Context(lambda path: b"six\n"))
     (expansion,) = found.expansions.values()
     assert expansion.requirements_sha256 == hashlib.sha256(b"six\n").hexdigest()
 
@@ -129,11 +131,34 @@ def test_stage_names_never_clash_with_the_users():
     names = [h.name for h in result.helpers[1]]
     assert names == [
         "pyenv-scripts-2",
+        "pyenv-python-3.13-2-image",
+        "pyenv-python-3.13-2-copy",
         "pyenv-python-3.13-2",
         "pyenv-uv",
         "pyenv-venv-x",
         "pyenv-manifest",
     ]
+
+
+@pytest.mark.parametrize("provider", ["image", "source"])
+def test_every_stage_of_the_output_is_one_plan_object_at_its_index(provider):
+    text = (
+        "FROM img AS base\nPYENV 3.13 a\nPYENV 3.12 b\n"
+        "FROM base\nPYENV 3.11 c\nFROM scratch\nCOPY --from=1 / /\n"
+    )
+    result = plan(text, build_args={"PYENV_PYTHON_PROVIDER": provider})
+    rendered = parse(render(result).text)
+    froms = [i.value.split()[-1] for i in rendered.instructions if i.keyword == "FROM"]
+    names = [getattr(stage, "name", None) or f"#{stage.index}" for stage in result.dispatch]
+    user = {f"#{stage.index}": stage for stage in result.stages}
+    assert len(froms) == len(result.dispatch)
+    for index, (written, planned) in enumerate(zip(froms, names)):
+        # A user stage has its own name, or none: its FROM ends with its image then.
+        assert written == planned or (planned in user and not written.startswith("pyenv-"))
+        if planned in user:
+            assert result.index_of(user[planned]) == index
+    # The numeric reference follows the stage it named, to its index in the output.
+    assert f"COPY --from={result.index_of(result.stages[1])} / /" in render(result).text
 
 
 def test_build_args_reach_pyenv_and_generated_args():
@@ -174,17 +199,19 @@ def test_astro_runtime_without_base_tag_builds_on_the_base_variant():
 def test_image_with_onbuild_triggers_needs_a_builder():
     triggers = {"corp/airflow:1": ["COPY . /app", "RUN make"], "plain:1": []}
     text = "ARG BASE=corp/airflow:1\nFROM ${BASE}\nPYENV 3.13 x\n"
-    message = error_of(text, image_triggers=triggers.get)
+    message = error_of(text, images=Images(DEBIAN, triggers))
     assert message.startswith(
         "Dockerfile:3: corp/airflow:1 has ONBUILD triggers (COPY . /app, ...), which would run"
     )
     assert "hint: pass --build-arg PYENV_BUILDER_IMAGE=<the same image" in message
-    chosen = plan(text, image_triggers=triggers.get, build_args={"PYENV_BUILDER_IMAGE": "plain:1"})
+    chosen = plan(
+        text, images=Images(DEBIAN, triggers), build_args={"PYENV_BUILDER_IMAGE": "plain:1"}
+    )
     assert builders_of(chosen) == ["plain:1"]
     assert chosen.notes == (
         "the stages that build Python start FROM plain:1 (PYENV_BUILDER_IMAGE)",
     )
-    unknown = plan("FROM other:1\nPYENV 3.13 x\n", image_triggers=triggers.get)
+    unknown = plan("FROM other:1\nPYENV 3.13 x\n", images=Images(DEBIAN, triggers))
     assert builders_of(unknown) == ["other:1"]
 
 

@@ -7,15 +7,14 @@ import pytest
 
 from buildkit_frontend.base_os import BaseOS, parse_os_release
 from buildkit_frontend.errors import PyenvError
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import InterpreterStage, UvStage, VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
-from tests.unit.facts import debian
+from tests.unit.facts import Images, debian
 
 
-def plan(text: str, base_os=None, **build_args: str):
-    options = RenderOptions(build_args, base_os=base_os or debian())
-    return plan_dockerfile(text, "Dockerfile", options)
+def plan(text: str, base_os: BaseOS | None = None, **build_args: str):
+    images = Images(base_os) if base_os else debian()
+    return plan_dockerfile(text, "Dockerfile", build_args, images=images)
 
 
 def helpers(text: str, kind, **kwargs):
@@ -39,7 +38,7 @@ def test_image_provider_and_uv_by_default():
 
 def test_release_comes_from_the_base_image():
     (interpreter,) = helpers(
-        "FROM img\nPYENV 3.12.9 a\n", InterpreterStage, base_os=debian("trixie")
+        "FROM img\nPYENV 3.12.9 a\n", InterpreterStage, base_os=BaseOS("debian", "trixie")
     )
     assert interpreter.python_image == "python:3.12.9-slim-trixie"
 
@@ -55,7 +54,7 @@ def test_release_override_and_mirror_repository():
 
 
 def test_unknown_release_is_an_error_at_the_line_saying_why():
-    unknown = lambda image: BaseOS(unknown_because="it is not in the local engine")  # noqa: E731
+    unknown = BaseOS(unknown_because="it is not in the local engine")
     text = error_of("FROM img\nRUN true\nPYENV 3.13 a\n", base_os=unknown)
     assert text.startswith("Dockerfile:3: cannot tell which Debian release img is")
     assert "it is not in the local engine" in text
@@ -63,12 +62,12 @@ def test_unknown_release_is_an_error_at_the_line_saying_why():
 
 
 def test_a_base_that_is_not_debian_is_named():
-    ubuntu = lambda image: BaseOS("ubuntu", "noble")  # noqa: E731
+    ubuntu = BaseOS("ubuntu", "noble")
     assert "(it is ubuntu noble, not Debian)" in error_of("FROM u\nPYENV 3.13 a\n", base_os=ubuntu)
 
 
 def test_source_provider_needs_no_release():
-    unknown = lambda image: BaseOS(unknown_because="no engine")  # noqa: E731
+    unknown = BaseOS(unknown_because="no engine")
     found = helpers(
         "FROM img\nPYENV 3.13 a\n",
         InterpreterStage,

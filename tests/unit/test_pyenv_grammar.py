@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from buildkit_frontend.errors import PyenvError, SourceRange
-from buildkit_frontend.pyenv_grammar import check_not_nested, parse_pyenv
+from buildkit_frontend.pyenv_grammar import parse_pyenv
+from buildkit_frontend.survey import survey_text
 
 WHERE = SourceRange("Dockerfile", 3, 3)
 
@@ -160,35 +161,40 @@ def test_path_below_a_system_directory_is_fine(path):
     assert pyenv(f"--path={path} 3.13 a").venv_path == path
 
 
-def specs_at(*paths: str):
-    return [
-        parse_pyenv(
-            f"--path={path} 3.13 e{line}",
-            SourceRange("Dockerfile", line, line),
-            f"PYENV --path={path} 3.13 e{line}\n",
-            {},
-        )
-        for line, path in enumerate(paths, start=2)
-    ]
+def survey_paths(*paths: str) -> None:
+    """Survey a Dockerfile whose PYENV lines, in one stage, use `paths`."""
+    lines = ["FROM img", *(f"PYENV --path={p} 3.13 e{n}" for n, p in enumerate(paths))]
+    survey_text("\n".join(lines) + "\n", "Dockerfile", {})
 
 
-def test_a_venv_inside_another_is_refused_at_the_later_line():
+def test_a_venv_inside_another_is_refused_at_the_later_line_naming_both():
     with pytest.raises(PyenvError) as raised:
-        check_not_nested(specs_at("/envs/a", "/envs/a-b", "/envs/a/inner"))
-    text = str(raised.value)
-    assert text.startswith(
+        survey_paths("/envs/a", "/envs/a-b", "/envs/a/inner")
+    assert raised.value.show().startswith(
         "Dockerfile:4: venv path '/envs/a/inner' is inside the venv '/envs/a' of Dockerfile:2"
     )
+    assert [r.start for r in raised.value.ranges] == [4, 2]
     with pytest.raises(PyenvError) as raised:
-        check_not_nested(specs_at("/envs/a/inner", "/envs/a"))
+        survey_paths("/envs/a/inner", "/envs/a")
     assert str(raised.value).startswith(
         "Dockerfile:3: venv path '/envs/a' is around the venv '/envs/a/inner' of Dockerfile:2"
     )
 
 
+def test_a_venv_inside_one_of_a_parent_stage_is_refused():
+    text = (
+        "FROM img AS base\nPYENV --path=/envs/a 3.13 a\nFROM base\nPYENV --path=/envs/a/b 3.13 b\n"
+    )
+    with pytest.raises(PyenvError) as raised:
+        survey_text(text, "Dockerfile", {})
+    assert "Dockerfile:4: venv path '/envs/a/b' is inside the venv '/envs/a'" in str(raised.value)
+    # In stages that do not build on each other, the same paths are fine.
+    survey_text(text.replace("FROM base", "FROM img"), "Dockerfile", {})
+
+
 def test_sibling_venvs_are_not_nested():
-    check_not_nested(specs_at("/envs/a", "/envs/a-b", "/envs/ab", "/envs/b/a"))
-    check_not_nested(specs_at())
+    survey_paths("/envs/a", "/envs/a-b", "/envs/ab", "/envs/b/a")
+    survey_paths()
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import is_own_frontend, render
 from buildkit_frontend.templates import script, templates_dir
@@ -14,7 +13,7 @@ from tests.unit.facts import debian
 
 
 def rendered(text: str, **build_args: str):
-    return render(plan_dockerfile(text, "Dockerfile", RenderOptions(build_args, base_os=debian())))
+    return render(plan_dockerfile(text, "Dockerfile", build_args, images=debian()))
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,19 @@
 """What a kept render is checked against: files by content, context paths part by part,
-images by ID from the engine's socket; whatever cannot be checked is never kept.
+images by ID from the engine's socket (tests/unit/test_engine_api.py: image_id); every
+kind of gathered fact is kept, and whatever cannot be checked is never kept.
 (tests/e2e/test_render_cache.py runs `build` itself against the bed's engine.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote_plus
+from types import SimpleNamespace
 
 import pytest
 
 from buildkit_frontend import render_cache
+from buildkit_frontend.facts import Facts, ImageFacts
 from buildkit_frontend.render_cache import Uncheckable, context_signature, file_signature
 
 
@@ -59,89 +59,68 @@ def test_a_file_in_the_middle_of_a_path_ends_its_signature(tmp_path: Path) -> No
     assert context_signature(str(tmp_path), "file/below") == [str(tmp_path), "o"]
 
 
-class FakeEngine:
-    """A unix socket that answers GET /images/<name>/json as the engine does."""
+def test_every_kind_of_fact_has_a_signer_and_a_check() -> None:
+    """A record is made of facts.Facts field by field: each has a way to be kept and a
+    way to be checked at the next build, and there are no others."""
+    fields = {field.name for field in dataclasses.fields(Facts)}
+    assert set(render_cache.FACT_SIGNERS) == fields
+    assert set(render_cache.FACT_CHECKS) == fields
 
-    def __init__(self, path: Path, status: int, body: bytes) -> None:
-        self.requests: list[bytes] = []
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(str(path))
-        self.server.listen()
-        self.status, self.body = status, body
-        threading.Thread(target=self._serve, daemon=True).start()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            with connection:
-                self.requests.append(connection.recv(65536))
-                head = f"HTTP/1.0 {self.status} X\r\nContent-Type: application/json\r\n\r\n"
-                connection.sendall(head.encode() + self.body)
+def loaded(tmp_path: Path, facts: Facts, host: str | None = "unix:///run/engine.sock"):
+    """What the CLI hands render_cache.save: a plan made of `facts`."""
+    (tmp_path / "Dockerfile").write_text("FROM img\n")
+    plan = SimpleNamespace(facts=facts, notes=())
+    endpoint = None
+    if host is not None:
+        endpoint = SimpleNamespace(host=host, variables=("DOCKER_HOST",), files=())
+    return SimpleNamespace(
+        plan=plan,
+        dockerfile=str(tmp_path / "Dockerfile"),
+        ignore_candidates=(),
+        endpoint=endpoint,
+        variables=(),
+    )
+
+
+RUN = {"text": "FROM img\n", "own_ignore": None, "docker_args": [], "environment": {}}
+
+
+def records(tmp_path: Path) -> list[Path]:
+    return list((tmp_path / "cache").glob("buildkit-pyenv/builds/*.record"))
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "docker.sock"
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
-    monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
-    monkeypatch.delenv("DOCKER_CERT_PATH", raising=False)
-    yield path
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_kind_of_fact_nobody_signs_means_no_record(cache: Path, monkeypatch) -> None:
+    facts = Facts("ctx", {"r.txt": b"six\n"}, {}, {}, "unix:///run/engine.sock")
+    render_cache.save(["build", "."], loaded(cache, facts), {**RUN, "context": str(cache)})
+    assert len(records(cache)) == 1
+    for path in records(cache):
+        path.unlink()
+    monkeypatch.delitem(render_cache.FACT_SIGNERS, "context_files")
+    render_cache.save(["build", "."], loaded(cache, facts), {**RUN, "context": str(cache)})
+    assert records(cache) == []
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["buildkit-pyenv-test/astro:bookworm", "registry.local:5000/team/img:1", "img@sha256:ab"],
-)
-def test_an_image_is_asked_for_as_the_docker_sdk_asks(engine: Path, name: str) -> None:
-    fake = FakeEngine(engine, 200, b'{"Id":"sha256:0123","RepoTags":["x"]}')
-    assert render_cache.image_id(name) == "sha256:0123"
-    request_line = fake.requests[0].split(b"\r\n")[0].decode()
-    assert request_line == f"GET /images/{quote_plus(name, safe='/:')}/json HTTP/1.0"
-
-
-def test_an_image_the_engine_lacks_is_recorded_as_missing(engine: Path) -> None:
-    FakeEngine(engine, 404, b'{"message":"No such image"}')
-    assert render_cache.image_id("nowhere:1") is None
-
-
-@pytest.mark.parametrize(
-    ("status", "body"), [(500, b'{"message":"x"}'), (200, b'{"RepoTags":[],"Id":"x"}')]
-)
-def test_an_answer_it_does_not_know_is_left_to_the_docker_sdk(engine, status, body) -> None:
-    FakeEngine(engine, status, body)
-    with pytest.raises(Uncheckable):
-        render_cache.image_id("img:1")
-
-
-def test_an_engine_it_cannot_reach_simply_is_not_used(engine: Path) -> None:
-    with pytest.raises(Uncheckable):
-        render_cache.image_id("img:1")  # nothing listens on the socket
-
-
-@pytest.mark.parametrize(
-    "settings",
+    ("facts", "host"),
     [
-        {"DOCKER_HOST": "tcp://127.0.0.1:2375"},
-        {"DOCKER_HOST": "ssh://builder"},
-        {"DOCKER_TLS_VERIFY": "1"},
+        # An image whose facts could not be learned cannot be checked by its ID.
+        (Facts(images={"img": ImageFacts(unknown_because="engine down")}), "unix:///x.sock"),
+        # An engine that is not on a unix socket cannot be asked cheaply.
+        (Facts(images={"img": ImageFacts(id="sha256:1")}, endpoint="tcp://h"), "tcp://h:2375"),
+        # A symlink on a context path.
+        (Facts("ctx", {"linked/x.txt": None}), None),
     ],
 )
-def test_only_an_engine_on_a_plain_unix_socket_is_asked(engine, monkeypatch, settings) -> None:
-    for key, value in settings.items():
-        monkeypatch.setenv(key, value)
-    with pytest.raises(Uncheckable):
-        render_cache.engine_socket()
-
-
-def test_a_recorder_that_met_something_uncheckable_keeps_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    (tmp_path / "real").mkdir()
-    (tmp_path / "linked").symlink_to("real")
-    recorder = render_cache.Recorder(["build", str(tmp_path)])
-    lookup = recorder.context_lookup(str(tmp_path), lambda relative: None)
-    lookup("linked/x.txt")
-    recorder.save({"text": "", "own_ignore": None, "docker_args": [], "context": "."}, [])
-    assert recorder.broken and not (tmp_path / "cache").exists()
+def test_what_cannot_be_checked_is_never_kept(cache: Path, facts: Facts, host) -> None:
+    (cache / "real").mkdir()
+    (cache / "linked").symlink_to("real")
+    render_cache.save(["build", "."], loaded(cache, facts, host), {**RUN, "context": str(cache)})
+    assert records(cache) == []

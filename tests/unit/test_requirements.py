@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from buildkit_frontend.context import LocalContext
 from buildkit_frontend.errors import PyenvError
-from buildkit_frontend.options import RenderOptions, directory_context, directory_dirs
 from buildkit_frontend.plan import VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
 from tests.bed.fixtures import write_context
@@ -36,9 +36,8 @@ TEAM_PROJECT = {
 
 def plan_context(tmp_path, files):
     root = write_context(tmp_path, files)
-    read, label = directory_context(root)
-    options = RenderOptions({}, read, label, base_os=debian(), context_dir=directory_dirs(root))
-    return plan_dockerfile(files["Dockerfile"], "Dockerfile", options)
+    context = LocalContext(root)
+    return plan_dockerfile(files["Dockerfile"], "Dockerfile", context=context, images=debian())
 
 
 def venvs(plan) -> dict[str, VenvStage]:
@@ -113,12 +112,9 @@ def test_a_dockerignored_local_project_is_not_in_the_context(tmp_path):
 
     root = write_context(tmp_path, TEAM_PROJECT)
     ignore = read_ignore(b"libs/editable\n", ".dockerignore")
-    read, label = directory_context(root, ignore)
-    options = RenderOptions(
-        {}, read, label, base_os=debian(), context_dir=directory_dirs(root, ignore)
-    )
+    context = LocalContext(root, ignore)
     with pytest.raises(PyenvError) as raised:
-        plan_dockerfile(TEAM_PROJECT["Dockerfile"], "Dockerfile", options)
+        plan_dockerfile(TEAM_PROJECT["Dockerfile"], "Dockerfile", context=context, images=debian())
     assert "local path './libs/editable' is not in the build context" in str(raised.value)
 
 
@@ -153,9 +149,7 @@ def test_an_include_loop_is_followed_once(tmp_path):
 
 
 def test_without_a_context_only_the_named_file_is_copied():
-    plan = plan_dockerfile(
-        "FROM img\nPYENV 3.13 etl reqs/etl.txt\n", "-", RenderOptions(base_os=debian())
-    )
+    plan = plan_dockerfile("FROM img\nPYENV 3.13 etl reqs/etl.txt\n", "-", images=debian())
     text = render(plan).text
     assert text.count("COPY [") == 1
     assert 'COPY ["reqs/etl.txt", "/tmp/buildkit-pyenv/context/reqs/etl.txt"]' in text
@@ -175,7 +169,8 @@ def test_index_flags_and_secret_mounts_in_the_venv_stage():
         "--extra-index-url=https://more.invalid/simple --trusted-host=pkgs.invalid:8443 "
         "3.13 etl requirements.txt\n",
         "Dockerfile",
-        RenderOptions({"PYENV_SECRETS": "netrc, pip.conf,netrc"}, base_os=debian()),
+        {"PYENV_SECRETS": "netrc, pip.conf,netrc"},
+        images=debian(),
     )
     text = render(plan).text
     stage = text[text.index("AS pyenv-venv-etl") :]
@@ -190,9 +185,7 @@ def test_index_flags_and_secret_mounts_in_the_venv_stage():
 
 def test_without_pyenv_secrets_no_secret_is_mounted():
     # Each secret mount costs the step a round trip to the client when it starts.
-    plan = plan_dockerfile(
-        "FROM img\nPYENV 3.13 etl\n", "Dockerfile", RenderOptions(base_os=debian())
-    )
+    plan = plan_dockerfile("FROM img\nPYENV 3.13 etl\n", "Dockerfile", images=debian())
     assert "type=secret" not in render(plan).text
 
 
@@ -201,7 +194,8 @@ def test_an_unknown_secret_id_is_an_error_naming_the_build_arg():
         plan_dockerfile(
             "FROM img\nPYENV 3.13 etl\n",
             "Dockerfile",
-            RenderOptions({"PYENV_SECRETS": "netrc,token"}, base_os=debian()),
+            {"PYENV_SECRETS": "netrc,token"},
+            images=debian(),
         )
     assert "PYENV_SECRETS names 'token'" in str(raised.value)
 
@@ -217,9 +211,7 @@ def test_an_unknown_secret_id_is_an_error_naming_the_build_arg():
 )
 def test_bad_index_flags_are_errors_at_the_line(flag, message):
     with pytest.raises(PyenvError) as raised:
-        plan_dockerfile(
-            f"FROM img\nPYENV {flag} 3.13 etl\n", "Dockerfile", RenderOptions(base_os=debian())
-        )
+        plan_dockerfile(f"FROM img\nPYENV {flag} 3.13 etl\n", "Dockerfile", images=debian())
     text = str(raised.value)
     assert text.startswith("Dockerfile:2: ")
     assert message in text

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from buildkit_frontend.options import RenderOptions
 from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.render import render
 from buildkit_frontend.templates import script, templates_dir
@@ -277,7 +276,7 @@ def test_wrong_arguments_say_how_to_call_it(tmp_path):
 def _scripts_and_venv_step(installer: str) -> tuple[dict[str, str], str]:
     """The files of the rendered scripts stage, and the venv step's RUN instruction."""
     text = f"FROM img\nPYENV --installer={installer} 3.13 tools\n"
-    out = render(plan_dockerfile(text, "Dockerfile", RenderOptions(base_os=debian()))).text
+    out = render(plan_dockerfile(text, "Dockerfile", images=debian())).text
     copies = r"^COPY <<'BUILDKIT_PYENV_EOF' /(\S+)\n(.*?)^BUILDKIT_PYENV_EOF\n"
     files = dict(re.findall(copies, out, re.S | re.M))
     stage = out[out.index("AS pyenv-venv-tools") :]

@@ -1,0 +1,148 @@
+"""What one PYENV line reads from the build context: its requirements file (or lock, or
+uv project directory), the files that file names, and its --apt-file.
+
+These rules run twice over the same reader shape: once while facts are gathered (every
+read goes to the engine, the local directory or BuildKit, and is kept), once while
+planning (every read comes from the kept facts). So the gathered facts hold exactly what
+planning reads, and planning does no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import posixpath
+from dataclasses import dataclass
+from typing import Protocol
+
+from .errors import PyenvError
+from .pyenv_grammar import PyenvSpec
+from .requirements import (
+    ContextPath,
+    RequirementsFiles,
+    RequirementsProblem,
+    collect,
+    package_list,
+)
+
+
+class ContextFiles(Protocol):
+    """Reads the build context as the build will see it."""
+
+    label: str  # how messages name the context
+
+    def file(self, path: str) -> bytes | None:
+        """The bytes of a context-relative regular file, or None when the build cannot
+        see it."""
+
+    def is_directory(self, path: str) -> bool:
+        """Whether a context-relative path is a directory the build sees."""
+
+
+@dataclass(frozen=True)
+class EnvironmentFiles:
+    """What one environment reads from the build context."""
+
+    spec: PyenvSpec  # with a uv project directory taken as its uv.lock
+    #: The context paths the install reads, the requirements file first.
+    paths: tuple[ContextPath, ...]
+    requirements_sha256: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def environment_files(spec: PyenvSpec, context: ContextFiles | None) -> EnvironmentFiles:
+    """Follow the context files `spec` names; an error at its line for a file the build
+    cannot see. Without a context nothing is checked and only the named paths count."""
+    if context is None:
+        return EnvironmentFiles(spec, _named_paths(spec), None)
+    spec = _locked_project(spec, context)
+    if spec.apt_file is not None:
+        _check_apt_file(spec, context)
+    if not spec.requirements:
+        return EnvironmentFiles(spec, _named_paths(spec), None)
+    data = _context_file(spec, context, spec.requirements, "requirements file")
+    digest = hashlib.sha256(data).hexdigest()
+    if spec.lock:
+        found = RequirementsFiles(lock_paths(spec))
+    else:
+        try:
+            found = collect(spec.requirements, context.file, context.is_directory)
+        except RequirementsProblem as problem:
+            raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
+    paths = found.paths
+    if spec.apt_file and all(p.path != spec.apt_file for p in paths):
+        paths = (*paths, ContextPath(spec.apt_file))
+    return EnvironmentFiles(spec, paths, digest, found.warnings)
+
+
+def _named_paths(spec: PyenvSpec) -> tuple[ContextPath, ...]:
+    """The paths a line names itself, when the context could not be followed."""
+    paths: tuple[ContextPath, ...] = ()
+    if spec.requirements:
+        paths = lock_paths(spec) if spec.lock else (ContextPath(spec.requirements),)
+    if spec.apt_file and all(p.path != spec.apt_file for p in paths):
+        paths = (*paths, ContextPath(spec.apt_file))
+    return paths
+
+
+def _context_file(spec: PyenvSpec, context: ContextFiles, path: str, what: str) -> bytes:
+    """The bytes of a context file the line of `spec` names; an error at that line when
+    the build cannot see it."""
+    data = context.file(path)
+    if data is None:
+        raise PyenvError(
+            f"{what} {path!r} is not in {context.label}",
+            spec.where,
+            spec.source,
+            "paths are relative to the build context, as for COPY",
+        )
+    return data
+
+
+def _locked_project(spec: PyenvSpec, context: ContextFiles) -> PyenvSpec:
+    """`spec`, with a uv project directory it names taken as that project's uv.lock; an
+    error for a uv.lock without its pyproject.toml."""
+    if not spec.requirements:
+        return spec
+    if context.file(spec.requirements) is None and context.is_directory(spec.requirements):
+        lock = posixpath.join(spec.requirements, "uv.lock")
+        if context.file(lock) is None:
+            raise PyenvError(
+                f"{spec.requirements!r} is a directory without a uv.lock",
+                spec.where,
+                spec.source,
+                "name a requirements file, a pylock.toml, or a uv project directory "
+                "(pyproject.toml and uv.lock: run `uv lock` there)",
+            )
+        spec = dataclasses.replace(spec, requirements=posixpath.normpath(lock))
+    if spec.lock == "uv.lock":
+        project = posixpath.join(posixpath.dirname(spec.requirements or ""), "pyproject.toml")
+        if (
+            context.file(spec.requirements or "") is not None
+            and context.file(posixpath.normpath(project)) is None
+        ):
+            raise PyenvError(
+                f"{spec.requirements} has no pyproject.toml beside it in {context.label}",
+                spec.where,
+                spec.source,
+                "a uv.lock belongs to a uv project: name the project's directory or its uv.lock",
+            )
+    return spec
+
+
+def lock_paths(spec: PyenvSpec) -> tuple[ContextPath, ...]:
+    """What a locked environment copies: a uv project's whole directory (its package
+    sources with it), or the pylock.toml alone."""
+    if spec.lock == "uv.lock":
+        return (ContextPath(posixpath.dirname(spec.requirements or "") or ".", directory=True),)
+    return (ContextPath(spec.requirements or ""),)
+
+
+def _check_apt_file(spec: PyenvSpec, context: ContextFiles) -> None:
+    """The --apt-file of `spec` is in the context and lists Debian package names."""
+    assert spec.apt_file is not None
+    data = _context_file(spec, context, spec.apt_file, "--apt-file")
+    try:
+        package_list(data.decode("utf-8", "replace"), spec.apt_file)
+    except RequirementsProblem as problem:
+        raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
