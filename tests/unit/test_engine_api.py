@@ -30,6 +30,7 @@ from buildkit_frontend.engine.endpoint import resolve_endpoint
 from buildkit_frontend.engine.probe import Unreachable, image_id
 from buildkit_frontend.errors import EngineError, PyenvError
 from buildkit_frontend.survey import OS_RELEASE
+from tests.unit.certificates import CA_PEM
 
 NEW_DOCKER = {"Version": "26.1.5+dfsg1", "ApiVersion": "1.45", "Components": [{"Name": "Engine"}]}
 BOOKWORM = b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n'
@@ -389,7 +390,7 @@ def test_an_engine_on_tls_checked_against_its_ca(short_dir: Path) -> None:
         variables = {"DOCKER_HOST": f"tcp://127.0.0.1:{port}", "DOCKER_CERT_PATH": str(short_dir)}
         checked = resolve_endpoint({**variables, "DOCKER_TLS_VERIFY": "1"})
         assert Engine(checked).image("base:1") is not None
-        (short_dir / "ca.pem").write_text(OTHER_CA)  # an engine the CA did not sign
+        (short_dir / "ca.pem").write_text(CA_PEM)  # an engine the CA did not sign
         with pytest.raises(EngineError, match="CERTIFICATE_VERIFY_FAILED"):
             Engine(checked).image("base:1")
     finally:
@@ -478,17 +479,3 @@ def test_engine_images_says_which_engine_it_could_not_ask(short_dir: Path) -> No
     assert found.id is None and found.onbuild is None and not found.absent  # unknown
     assert f"unix://{missing} (DOCKER_HOST)" in (found.unknown_because or "")
     assert found.os is not None and found.os.debian_release is None
-
-
-#: A CA that signed nothing here.
-OTHER_CA = """-----BEGIN CERTIFICATE-----
-MIIBejCCASGgAwIBAgIUQifNO5r74bXiQaStZzvCD8gVZ7AwCgYIKoZIzj0EAwIw
-EjEQMA4GA1UEAwwHdGVzdC1jYTAgFw0yNjEyMDcyMjE5NDdaGA8yMTI2MTExMzIy
-MTk0N1owEjEQMA4GA1UEAwwHdGVzdC1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH
-A0IABPRLqp3lxlvI9U+QB1eCBEneN+8mLbzyET+5J8pfs6JMZmCsY/P8f0btItf8
-2MZdiYx+sBRL2pB2iM+iZ8EGfSWjUzBRMB0GA1UdDgQWBBSrlsYPoRiDP1M3suGG
-WJ7LL0wMfDAfBgNVHSMEGDAWgBSrlsYPoRiDP1M3suGGWJ7LL0wMfDAPBgNVHRMB
-Af8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIDiZm2Wy4j3N1O2UtCEO7+lR17yt
-TebGAanyeQiJW/VvAiAu3RaKLN7AJArSWfLEcgDGXa8ciPW369cbW/0AJK5JMg==
------END CERTIFICATE-----
-"""

@@ -15,6 +15,7 @@ import pytest
 
 from buildkit_frontend.engine.endpoint import DEFAULT_HOST, Endpoint, resolve_endpoint
 from buildkit_frontend.errors import EngineError
+from tests.unit.certificates import CA_PEM
 
 
 def write_context(
@@ -350,17 +351,3 @@ def test_a_tls_context_docker_creates(config: Path, tmp_path: Path) -> None:
     assert found.tls_verify is not inspected["Endpoints"]["docker"]["SkipTLSVerify"]
     assert found.ca_file == os.path.join(inspected["Storage"]["TLSPath"], "docker", "ca.pem")
     assert Path(found.ca_file).read_text() == CA_PEM
-
-
-#: A certificate for `docker context create ... ca=` to store (it only parses it).
-CA_PEM = """-----BEGIN CERTIFICATE-----
-MIIBejCCASGgAwIBAgIUQifNO5r74bXiQaStZzvCD8gVZ7AwCgYIKoZIzj0EAwIw
-EjEQMA4GA1UEAwwHdGVzdC1jYTAgFw0yNjEyMDcyMjE5NDdaGA8yMTI2MTExMzIy
-MTk0N1owEjEQMA4GA1UEAwwHdGVzdC1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEH
-A0IABPRLqp3lxlvI9U+QB1eCBEneN+8mLbzyET+5J8pfs6JMZmCsY/P8f0btItf8
-2MZdiYx+sBRL2pB2iM+iZ8EGfSWjUzBRMB0GA1UdDgQWBBSrlsYPoRiDP1M3suGG
-WJ7LL0wMfDAfBgNVHSMEGDAWgBSrlsYPoRiDP1M3suGGWJ7LL0wMfDAPBgNVHRMB
-Af8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIDiZm2Wy4j3N1O2UtCEO7+lR17yt
-TebGAanyeQiJW/VvAiAu3RaKLN7AJArSWfLEcgDGXa8ciPW369cbW/0AJK5JMg==
------END CERTIFICATE-----
-"""
