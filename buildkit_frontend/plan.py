@@ -14,6 +14,7 @@ from typing import Union
 from . import defaults
 from .base_os import BaseOS
 from .buildargs import expand
+from .credentials import redacted, token_like_path
 from .dockerfile import Instruction, ParsedDockerfile
 from .environment_files import EnvironmentFiles, environment_files
 from .errors import PyenvError
@@ -21,7 +22,7 @@ from .facts import ContextSource, Facts, ImageFacts, ImageSource, gather
 from .helper_base import builder_root
 from .pyenv_grammar import PyenvSpec
 from .requirements import ContextPath
-from .settings import BuildSettings
+from .settings import RELEASE, BuildSettings
 from .stages import Root, Stage, root_of
 from .survey import Survey, survey_text
 
@@ -275,6 +276,7 @@ class _Planner:
             found = environment_files(line_spec, self.context)
             spec = found.spec
             self.notes.extend(note for note in found.warnings if note not in self.notes)
+            self.notes.extend(_token_notes(spec))
             provider = self.providers[spec.version]
             # By the image it names, so FROM ${BASE} and FROM <that image> share one
             # interpreter; its FROM keeps the reference, so a later --build-arg still
@@ -377,6 +379,16 @@ class _Planner:
             if found is None:
                 return None  # not asked: a plan to list or check, not to render
             release = _debian_release(found)
+            if release is not None and not RELEASE.fullmatch(release):
+                # Read from the image (or a cache of it): checked like the build arg it
+                # stands for, since it is pasted into a FROM line.
+                raise PyenvError(
+                    f"{image} says its Debian release is {redacted(release)!r}, which is not "
+                    "a release name",
+                    spec.where,
+                    spec.source,
+                    f"pass --build-arg {defaults.RELEASE_ARG}=<release> (bookworm, trixie...)",
+                )
             if release is None:
                 why = _why_not_debian(found, self.facts.endpoint)
                 raise PyenvError(
@@ -423,6 +435,20 @@ def _kind_order(stage: HelperStage) -> int:
     otherwise in order of first use (the sort is stable)."""
     kinds = (ScriptsStage, InterpreterStage, UvStage, VenvStage, ManifestStage)
     return kinds.index(InterpreterStage if isinstance(stage, InterpreterPart) else type(stage))
+
+
+def _token_notes(spec: PyenvSpec) -> list[str]:
+    """Warnings for index URLs of a line whose path looks like it holds a token."""
+    notes = []
+    for flag, url in (("index-url", spec.index_url), ("extra-index-url", spec.extra_index_url)):
+        part = token_like_path(url or "")
+        if part is not None:
+            notes.append(
+                f"{spec.where}: --{flag} has a path part that looks like a token ({part}); "
+                "it is written into the Dockerfile and the build's history: pass the URL as "
+                "a BuildKit secret (id=index-url) instead"
+            )
+    return notes
 
 
 def _debian_release(found: ImageFacts) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import defaults
 from .buildargs import UnsafeValue, UnsetVariable, split_words
+from .credentials import redacted, url_credentials
 from .errors import PyenvError, SourceRange
 
 # ASCII digits only (\d would take any Unicode digit), no leading zeros (no image or
@@ -111,7 +112,8 @@ def parse_pyenv(
             f"or pass --build-arg {missing.name}=<value>",
         ) from None
     except UnsafeValue as bad:
-        raise fail(f"${bad.name} expands to {bad.value!r}, which is not a single word") from None
+        shown = redacted(bad.value)
+        raise fail(f"${bad.name} expands to {shown!r}, which is not a single word") from None
 
     flags: dict[str, str] = {}
     while words and words[0].startswith("--"):
@@ -206,11 +208,12 @@ def _apt_packages(value: str, fail) -> list[str]:
 def _check_index_url(key: str, url: str, fail) -> None:
     """An index URL for the PYENV line: http(s) or file, and never with credentials."""
     if not _INDEX_URL.fullmatch(url):
-        raise fail(f"--{key}={url} is not an http(s):// or file:// URL", None)
-    if "@" in url.split("://", 1)[1].split("/", 1)[0]:
+        raise fail(f"--{key}={redacted(url)} is not an http(s):// or file:// URL", None)
+    found = url_credentials(url)
+    if found is not None:
         raise fail(
-            f"--{key} holds credentials, which would be written into the Dockerfile and the "
-            "build's history",
+            f"--{key} holds credentials ({found}), which would be written into the "
+            "Dockerfile and the build's history",
             "give the URL without them and pass them as a BuildKit secret: "
             "--secret id=netrc,src=$HOME/.netrc (or id=index-url with the whole URL; "
             "README: Private package indexes)",

@@ -14,22 +14,24 @@ A record is made of exactly what the render read, so none of it can be left out:
   without a signer is not recorded at all;
 - this tool's own code (the content of every file of the package and its templates)
   and the distributions installed beside it.
-What cannot be checked that cheaply (a symlink on a context path, an engine that is not
-on a unix socket, a Dockerfile on standard input) is never recorded: that build renders.
+What it only compares (files, variables, the command line) it keeps as SHA-256 digests,
+never as text; only what it runs (the rendered text and docker's options) is kept
+whole. Records live in a private, authenticated store (record_store.py): one that
+another user could have written or changed is not used. What cannot be checked cheaply
+(a symlink on a context path, an engine that is not on a unix socket, a Dockerfile on
+standard input) is never recorded: that build renders.
 
-Only modules built into the interpreter are imported on the way to docker: a record is
-marshal data holding the files it compares, so neither json nor hashlib is needed, and
-the engine is asked over a bare socket (engine.image_id).
+Only modules built into the interpreter (and hashlib) are imported on the way to docker,
+and the engine is asked over a bare socket (engine.probe).
 """
 
 from __future__ import annotations
 
-import marshal
 import os
 import sys
 import zlib
 
-from . import __version__
+from . import __version__, record_store
 
 TYPE_CHECKING = False  # typing itself takes 2 ms to import
 if TYPE_CHECKING:
@@ -40,12 +42,7 @@ if TYPE_CHECKING:
     from .facts import ImageFacts
 
 #: Bump when a record's layout changes.
-FORMAT = 2
-#: Files up to this size are kept whole in a record and compared byte for byte; larger
-#: ones by their SHA-256.
-WHOLE = 1 << 18
-#: Records kept; the oldest go first.
-KEEP = 64
+FORMAT = 3
 #: Set to 0 to render every build.
 SWITCH = "BUILDKIT_PYENV_RENDER_CACHE"
 #: docker options after which BuildKit is asked to redo everything: the render is redone too.
@@ -56,23 +53,9 @@ class Uncheckable(Exception):
     """An input the fast check cannot verify: the build is not recorded."""
 
 
-def cache_root() -> str:
-    """This tool's directory of the user's cache ($XDG_CACHE_HOME or ~/.cache): the
-    records here, the os-release files of base images (engine.py)."""
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(root, "buildkit-pyenv")
-
-
-def cache_dir() -> str:
-    """Where records live."""
-    return os.path.join(cache_root(), "builds")
-
-
-def _record_path(argv: Sequence[str]) -> str:
-    # Names only: a record holds its command line and directory and is compared whole.
-    key = "\0".join([os.getcwd(), *argv]).encode("utf-8", "surrogateescape")
-    name = f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.record"
-    return os.path.join(cache_dir(), name)
+def _record_words(argv: Sequence[str]) -> list[str]:
+    """What names a record and is compared whole: the working directory, the argv."""
+    return [os.getcwd(), *argv]
 
 
 def _wanted(argv: Sequence[str]) -> bool:
@@ -114,24 +97,39 @@ def code_stamp() -> str:
     return repr(parts)
 
 
-def file_signature(path: str) -> bytes | None:
-    """A file as a reader that follows links sees it: its content (or, when large, its
-    SHA-256), or None when it is missing."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as error:  # a directory, no permission: the render decides, not this
-        raise Uncheckable(f"{path}: {error}") from None
-    if len(data) <= WHOLE:
-        return data
+def digest(data: bytes) -> str:
+    """The SHA-256 a record keeps instead of text it only compares."""
     import hashlib
 
-    return b"sha256:" + hashlib.sha256(data).digest()
+    return hashlib.sha256(data).hexdigest()
 
 
-def context_signature(root: str, relative: str) -> list[str | bytes | None]:
+def file_signature(path: str) -> str | None:
+    """A file as a reader that follows links sees it: the SHA-256 of its content, or
+    None when it is missing. Anything but a regular file (a directory, a FIFO, a device)
+    is Uncheckable, and never blocks the check (O_NONBLOCK)."""
+    import hashlib
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as error:  # no permission, a loop: the render decides, not this
+        raise Uncheckable(f"{path}: {error}") from None
+    try:
+        if (os.fstat(descriptor).st_mode & 0o170000) != 0o100000:
+            raise Uncheckable(f"{path} is not a regular file")
+        hashed = hashlib.sha256()
+        while chunk := os.read(descriptor, 1 << 20):
+            hashed.update(chunk)
+    except OSError as error:
+        raise Uncheckable(f"{path}: {error}") from None
+    finally:
+        os.close(descriptor)
+    return hashed.hexdigest()
+
+
+def context_signature(root: str, relative: str) -> list[str | None]:
     """How the context path `relative` looks, part by part, without following links: "d"
     a directory, "o" neither file nor directory (the last part looked at), "-" missing
     (the same), and a regular file's file_signature. BuildKit follows a symlink inside
@@ -146,7 +144,7 @@ def context_signature(root: str, relative: str) -> list[str | bytes | None]:
                 parts.pop()
             continue  # .. stays at the context's root, as BuildKit reads it
         parts.append(part)
-    signature: list[str | bytes | None] = [os.path.realpath(root)]
+    signature: list[str | None] = [os.path.realpath(root)]
     for depth in range(1, len(parts) + 1):
         path = os.path.join(root, *parts[:depth])
         try:
@@ -257,63 +255,58 @@ def save(argv: Sequence[str], loaded: Loaded, run: dict[str, Any]) -> None:
         signed_files = {path: file_signature(path) for path in files}
     except (Uncheckable, KeyError):  # KeyError: a kind of fact nobody signs
         return
+    words = _record_words(argv)
     record = {
         "format": FORMAT,
-        "argv": list(argv),
-        "cwd": os.getcwd(),
+        "words": digest("\0".join(words).encode("utf-8", "surrogateescape")),
         "code": code_stamp(),
-        "environ": {name: os.environ.get(name) for name in variables},
+        "environ": {name: _variable_signature(name) for name in variables},
         "files": signed_files,
         "host": edge.host,
         "facts": facts,
         "notes": list(plan.notes),
         "run": run,
     }
-    path = _record_path(argv)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        partial = f"{path}.{os.getpid()}.tmp"
-        with open(partial, "wb") as handle:
-            marshal.dump(record, handle)
-        os.replace(partial, path)
-        _prune(os.path.dirname(path))
-    except (OSError, ValueError):  # ValueError: marshal met an unexpected value
-        pass
+    if not signed_files:
+        return  # a record names at least the Dockerfile it rendered
+    record_store.save(record_store.record_name(words), record)
 
 
-def _prune(directory: str) -> None:
-    import contextlib
-
-    entries = [e for e in os.scandir(directory) if e.name.endswith(".record")]
-    if len(entries) > KEEP:
-        entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
-        for entry in entries[: len(entries) - KEEP]:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
+def _variable_signature(name: str) -> str | None:
+    """An environment variable as a record keeps it: a digest, never its value."""
+    value = os.environ.get(name)
+    return None if value is None else digest(value.encode("utf-8", "surrogateescape"))
 
 
 def recorded_build(argv: Sequence[str]) -> dict[str, Any] | None:
     """The record of an earlier `build` with this command line and directory whose
-    inputs are all as they were, or None (then the build renders)."""
+    inputs are all as they were, or None (then the build renders). A record that cannot
+    be trusted (record_store) is passed over with a note."""
     if not _wanted(argv):
         return None
+    words = _record_words(argv)
     try:
-        with open(_record_path(argv), "rb") as handle:
-            record = marshal.load(handle)
+        record = record_store.load(record_store.record_name(words))
+    except FileNotFoundError:
+        return None
+    except (OSError, record_store.Untrusted) as why:
+        print(f"note: not using a kept render: {why}", file=sys.stderr)
+        return None
+    try:
         facts = record["facts"]
         if (
             record["format"] != FORMAT
-            or record["argv"] != list(argv)
-            or record["cwd"] != os.getcwd()
+            or record["words"] != digest("\0".join(words).encode("utf-8", "surrogateescape"))
             or record["code"] != code_stamp()
+            or not record["files"]
             or set(facts) != set(FACT_CHECKS)
-            or any(os.environ.get(name) != value for name, value in record["environ"].items())
+            or any(_variable_signature(name) != sign for name, sign in record["environ"].items())
             or any(file_signature(path) != sign for path, sign in record["files"].items())
             or not all(FACT_CHECKS[kind](facts[kind], record["host"]) for kind in FACT_CHECKS)
         ):
             return None
-    except (OSError, EOFError, ValueError, KeyError, TypeError, Uncheckable):
-        return None  # no record, an unreadable one, or an input that cannot be checked
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, Uncheckable):
+        return None  # an input that cannot be checked now: render
     return record
 
 

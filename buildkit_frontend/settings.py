@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import defaults
+from .credentials import redacted, url_credentials
 from .errors import PyenvError
 
 # The distribution reference grammar (github.com/distribution/reference), without IPv6
@@ -21,7 +22,7 @@ _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 REPOSITORY = re.compile(rf"^{_NAME}$")
 REFERENCE = re.compile(rf"^{_NAME}(?::{_TAG})?(?:@{_DIGEST})?$")
-_RELEASE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+RELEASE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _UV_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
 _URL = re.compile(r"^(?:https?|file)://[^\s\x00-\x1f\x7f\"'\\]+$")
 _NO_CONTROL = re.compile(r"^[^\x00-\x1f\x7f]*$")
@@ -59,7 +60,7 @@ def resolve_settings(
             return default
         if not pattern.fullmatch(found):
             raise PyenvError(
-                f"build arg {name}={found!r} is not {what}",
+                f"build arg {name}={redacted(found)!r} is not {what}",
                 hint=f"set {name} with --build-arg or a global ARG line",
             )
         return found
@@ -67,7 +68,9 @@ def resolve_settings(
     def choice(name: str, choices: tuple[str, ...], default: str) -> str:
         found = value(name) or default
         if found not in choices:
-            raise PyenvError(f"build arg {name}={found!r} is not one of {', '.join(choices)}")
+            raise PyenvError(
+                f"build arg {name}={redacted(found)!r} is not one of {', '.join(choices)}"
+            )
         return found
 
     return BuildSettings(
@@ -79,7 +82,7 @@ def resolve_settings(
             "an image repository (such as registry.example/library/python)",
             defaults.DEFAULT_PYTHON_IMAGE,
         ),
-        release=checked(defaults.RELEASE_ARG, _RELEASE, "a Debian release name (bookworm)"),
+        release=checked(defaults.RELEASE_ARG, RELEASE, "a Debian release name (bookworm)"),
         uv_version=checked(
             defaults.UV_VERSION_ARG,
             _UV_VERSION,
@@ -90,11 +93,14 @@ def resolve_settings(
         builder_image=checked(defaults.BUILDER_ARG, REFERENCE, "an image reference"),
         secrets=_secret_ids(value(defaults.SECRETS_ARG)),
         source_args={
-            "PYENV_PYTHON_MIRROR": checked(
+            "PYENV_PYTHON_MIRROR": _without_credentials(
                 "PYENV_PYTHON_MIRROR",
-                _URL,
-                "an http(s) or file URL",
-                defaults.BUILD_ARG_DEFAULTS["PYENV_PYTHON_MIRROR"],
+                checked(
+                    "PYENV_PYTHON_MIRROR",
+                    _URL,
+                    "an http(s) or file URL",
+                    defaults.BUILD_ARG_DEFAULTS["PYENV_PYTHON_MIRROR"],
+                ),
             ),
             # Any text (quoted where it is pasted), but one line of it.
             "PYENV_PYTHON_CONFIGURE_OPTS": checked(
@@ -105,6 +111,20 @@ def resolve_settings(
             ),
         },
     )
+
+
+def _without_credentials(name: str, url: str) -> str:
+    """`url`, unless it holds credentials: it is written into the rendered ARG line, so
+    into the image's history and every build log."""
+    found = url_credentials(url)
+    if found is not None:
+        raise PyenvError(
+            f"build arg {name} holds credentials ({found}), which would be written into the "
+            "rendered Dockerfile and the image's history",
+            hint="serve the mirror without them (a CPython tarball is public and checked by "
+            "its SHA-256: --sha256), or reach it through a proxy that adds them",
+        )
+    return url
 
 
 def _secret_ids(text: str | None) -> tuple[str, ...]:

@@ -48,10 +48,14 @@ def run(bridge: Bridge, env: FrontendEnv) -> None:
     filename = options.filename
     data = b""
     try:
-        source = read_dockerfile(bridge, env, inputs)
-        filename, data = source.filename, source.data
-        text = _decode(data, filename)
-        plan = _plan(bridge, env, inputs, source, text)
+        try:
+            source = read_dockerfile(bridge, env, inputs)
+            filename, data = source.filename, source.data
+            text = _decode(data, filename)
+            plan = _plan(bridge, env, inputs, source, text)
+        except grpc.RpcError as error:  # a read BuildKit failed in a way not foreseen
+            details = _details(error)
+            raise PyenvError(f"BuildKit could not give what {filename} needs: {details}") from None
         rendered = render(plan, frontend_image=options.frontend_image)
     except PyenvError as error:
         bridge.return_error(status_of(error, filename, data))
@@ -273,7 +277,10 @@ class ContextReader:
                 self.read[path] = None if ref is None else self.bridge.read_file(ref, path)
             except grpc.RpcError as error:
                 if "is a directory" not in (error.details() or ""):
-                    raise
+                    raise PyenvError(
+                        f"BuildKit could not read {path} of the build context: "
+                        f"{_details(error)}"
+                    ) from None
                 self.read[path] = None  # a directory is no file (is_directory tells)
         return self.read[path]
 

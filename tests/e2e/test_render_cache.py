@@ -236,6 +236,36 @@ def test_docker_options_that_redo_the_build_redo_the_render(project: Project, op
     assert option in (project.build(option).argv or "").splitlines()
 
 
+def test_a_planted_record_is_not_used(project: Project, tmp_path: Path) -> None:
+    """Whoever can write the cache directory must not decide what `build` hands docker:
+    a record this user did not make with their key, or one in a directory others may
+    write, is passed over with a note and the build renders as usual."""
+    import marshal
+
+    from buildkit_frontend import record_store
+
+    assert project.build().rendered
+    (record,) = project.records.glob("*.record")
+    kept = record_store.load  # read the real one to forge a plausible twin
+    os.environ["XDG_CACHE_HOME"] = project.env["XDG_CACHE_HOME"]
+    try:
+        real = kept(record.name)
+    finally:
+        del os.environ["XDG_CACHE_HOME"]
+    stolen = tmp_path / "stolen"
+    forged = {**real, "run": {**real["run"], "docker_args": ["--output", f"dest={stolen}"]}}
+    record.write_bytes(record_store.MAGIC + b"\0" * 32 + marshal.dumps(forged))
+    planted = project.build()
+    assert planted.rendered and planted.returncode == 0
+    assert "--output" not in (planted.argv or "")
+    assert any("not using a kept render" in line for line in planted.messages)
+    # The store is private again, and rebuilt: the next build uses its own record.
+    assert not project.build().rendered
+    project.records.chmod(0o777)
+    loose = project.build()
+    assert loose.rendered and any("may be written by others" in m for m in loose.messages)
+
+
 def test_a_damaged_record_is_ignored(project: Project) -> None:
     project.build()
     for record in project.records.iterdir():

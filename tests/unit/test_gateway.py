@@ -289,3 +289,36 @@ def test_options_are_read_once_with_buildkits_defaults():
     assert given.session("other", "default") == "default"
     assert given.build_args == {"PY": "3.12"}
     assert given.platform == "linux/arm64/v8"
+
+
+def test_an_unexpected_read_error_is_an_error_naming_the_file_not_a_traceback():
+    from buildkit_frontend.errors import PyenvError
+    from buildkit_frontend.gateway.frontend import ContextReader
+
+    class Failing:
+        def read_file(self, ref, path):
+            raise _RpcError(grpc.StatusCode.UNAVAILABLE, "connection reset")
+
+    reader = ContextReader(Failing(), None, "ref", None)  # type: ignore[arg-type]
+    with pytest.raises(PyenvError, match=r"BuildKit could not read reqs\.txt of the build"):
+        reader.file("reqs.txt")
+
+
+def test_a_failing_bridge_ends_the_build_with_an_error_status():
+    from buildkit_frontend.gateway import frontend
+
+    returned = []
+
+    class Failing:
+        def inputs(self):
+            return {}
+
+        def solve_ref(self, definition):
+            raise _RpcError(grpc.StatusCode.UNAVAILABLE, "connection reset")
+
+        def return_error(self, status):
+            returned.append(status)
+
+    frontend.run(Failing(), FrontendEnv({}, ""))  # type: ignore[arg-type]
+    (status,) = returned
+    assert "BuildKit could not give what Dockerfile needs: connection reset" in status.message
