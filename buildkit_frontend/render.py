@@ -37,8 +37,6 @@ _DIST_DIR = "/tmp/buildkit-pyenv/python-image"
 # the content of every mount before a step starts, and the whole image takes longer.
 _IMAGE_PARTS = ("/usr/local", "/usr/lib", "/lib", "/var/lib/dpkg/status")
 _UV_PATH = "/tmp/buildkit-pyenv/uv"
-# The cache mount a venv step keeps compiled modules in for later builds (venv-bytecode.py).
-_BYTECODE_CACHE = "/var/cache/buildkit-pyenv/bytecode"
 # Where a step mounts the scripts it runs from the scripts stage.
 _SCRIPTS_DIR = "/tmp/buildkit-pyenv/scripts"
 
@@ -302,7 +300,6 @@ def _helper_text(plan: Plan, helper: HelperStage, escape: str, scripts: _Scripts
         dist_dir=_DIST_DIR,
         image_parts=_IMAGE_PARTS,
         uv_path=_UV_PATH,
-        bytecode_cache=_BYTECODE_CACHE,
         stage=helper.interpreter if isinstance(helper, InterpreterPart) else helper,
         state_dir=defaults.STATE_DIR,
         pyenv_root=defaults.PYENV_ROOT,

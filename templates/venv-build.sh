@@ -1,7 +1,7 @@
 # Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
 # installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
 # PYENV_CONTEXT, where the context files it names are copied), compiles its bytecode
-# (the program PYENV_BYTECODE, with the cache PYENV_BYTECODE_CACHE), writes its record
+# from its own sources (the program PYENV_BYTECODE), writes its record
 # (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
 # for the manifest, and moves it under PYENV_STATE/export with its parent
 # directories as the base image has them, for the final stage's COPY --link.
@@ -163,12 +163,13 @@ fi
 # every module but the test suites packages ship (in test/ or tests/ directories: 1,345
 # of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
 # installers leave it to this step, so uv and pip venvs hold the same files. The program
-# PYENV_BYTECODE writes what compileall would, taking each module's code from the cache
-# mount PYENV_BYTECODE_CACHE when an earlier build compiled it; a module that does not
+# PYENV_BYTECODE writes what compileall would, compiling every module here from the
+# venv's own source, in one process per CPU: no cache mount, which any build on the
+# builder could write into (README: Cache mounts and trust). A module that does not
 # compile is reported, as the installers would, without failing the build. It runs in
 # the process that then writes the record: one interpreter start fewer.
 PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
-    "$PYENV_VENV/lib" "$PYENV_BYTECODE_CACHE" <<'PYENV_RECORD_EOF'
+    "$PYENV_VENV/lib" <<'PYENV_RECORD_EOF'
 import hashlib, importlib.metadata, json, os, platform, runpy, sys
 
 runpy.run_path(sys.argv[1], run_name="venv_bytecode")["main"](sys.argv[2:])

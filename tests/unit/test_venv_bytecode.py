@@ -1,12 +1,12 @@
 """The venv step's bytecode (templates/venv-bytecode.py): given a venv's lib directory, the
 pycs `python -m compileall -q -j 0 -x '/site-packages/(.*/)?tests?/' LIB` writes, byte
-for byte, with each module's code kept in a cache so that the next build compiles
-nothing it compiled before. These tests run the program on trees made here."""
+for byte, compiled from the venv's own sources in the step, with no cache mount another
+build could write into. These tests run the program on trees made here, and read the
+venv step it runs in."""
 
 from __future__ import annotations
 
 import ast
-import errno
 import os
 import re
 import runpy
@@ -54,7 +54,7 @@ def lib(tmp_path: Path) -> Path:
 
 
 def run_compileall(lib: Path, env: dict[str, str] | None = None) -> None:
-    """What the venv step ran before the cache (exit status 1: a module did not compile)."""
+    """What the program stands for (exit status 1: a module did not compile)."""
     done = subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-j", "0", "-x", SKIP, str(lib)],
         capture_output=True,
@@ -70,12 +70,10 @@ def compileall(lib: Path, env: dict[str, str] | None = None) -> dict[str, tuple[
     return take_pycs(lib)
 
 
-def bytecode(
-    lib: Path, cache: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def bytecode(lib: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the program as the venv step does, on the interpreter running the tests."""
     return subprocess.run(
-        [sys.executable, str(PROGRAM), str(lib), str(cache)],
+        [sys.executable, str(PROGRAM), str(lib)],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -92,29 +90,22 @@ def take_pycs(lib: Path, *, remove: bool = True) -> dict[str, tuple[bytes, int]]
     return pycs
 
 
-def entries(cache: Path) -> dict[str, int]:
-    """The cache's entries, with when each was last written."""
-    return {
-        str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()
-    }
-
-
 @pytest.mark.parametrize(
     ("env", "flags"),
     [({}, 0), ({"SOURCE_DATE_EPOCH": "1700000000"}, 0b11)],
     ids=["timestamp", "checked-hash"],
 )
-def test_the_pycs_are_compilealls_byte_for_byte(lib, tmp_path, env, flags):
+def test_the_pycs_are_compilealls_byte_for_byte(lib, env, flags):
     expected = compileall(lib, env)
-    done = bytecode(lib, tmp_path / "cache", env)
+    done = bytecode(lib, env)
     assert done.returncode == 0, done.stderr
     assert take_pycs(lib) == expected
     # The invalidation mode py_compile picks: a timestamp pyc, or a checked hash one.
     assert {int.from_bytes(pyc[4:8], "little") for pyc, _ in expected.values()} == {flags}
 
 
-def test_test_suites_and_linked_directories_get_no_bytecode(lib, tmp_path):
-    bytecode(lib, tmp_path / "cache")
+def test_test_suites_and_linked_directories_get_no_bytecode(lib):
+    bytecode(lib)
     tag = sys.implementation.cache_tag
     assert sorted(str(p.relative_to(lib)) for p in lib.rglob("*.pyc")) == sorted(
         f"{directory}/__pycache__/{module}.{tag}.pyc"
@@ -128,127 +119,36 @@ def test_test_suites_and_linked_directories_get_no_bytecode(lib, tmp_path):
     )
 
 
-def test_a_module_that_does_not_compile_is_reported_and_the_rest_are_compiled(lib, tmp_path):
-    done = bytecode(lib, tmp_path / "cache")
+def test_a_module_that_does_not_compile_is_reported_and_the_rest_are_compiled(lib):
+    done = bytecode(lib)
     assert done.returncode == 0
     broken = lib / SITE / "broken.py"
     assert f"*** Error compiling {str(broken)!r}..." in done.stderr
     assert "SyntaxError" in done.stderr
-    assert "5 compiled, 1 not compiled (see above)" in done.stderr
+    assert done.stderr.endswith(
+        "buildkit-pyenv: bytecode of 6 modules: 5 compiled, 1 not compiled (see above)\n"
+    )
     assert not list(broken.parent.glob("__pycache__/broken.*"))
 
 
-def test_a_warm_cache_compiles_nothing_and_writes_the_same_pycs(lib, tmp_path):
-    cache = tmp_path / "cache"
-    bytecode(lib, cache)
-    first, stored = take_pycs(lib), entries(cache)
-    assert len(stored) == 5  # every module that compiled; the broken one is not stored
-
-    # In this process, with compile() counting its calls: only the broken module, which
-    # the cache cannot hold, is compiled again.
-    compiled = []
-
-    def counting_compile(source, filename, *args, **kwargs):
-        compiled.append(filename)
-        return compile(source, filename, *args, **kwargs)
-
-    program = runpy.run_path(str(PROGRAM), {"compile": counting_compile}, "venv_bytecode")
-    counts = program["compile_tree"](str(lib), str(cache))
-    assert compiled == [str(lib / SITE / "broken.py")]
-    assert counts == {"cached": 5, "compiled": 0, "current": 0, "failed": 1}
-    assert take_pycs(lib) == first
-    assert entries(cache) == stored  # read, never rewritten
-
-    done = bytecode(lib, cache)
-    assert "5 from the cache, 0 compiled" in done.stderr
-    assert take_pycs(lib) == first
-
-
-def test_the_cache_follows_the_source_and_the_path(lib, tmp_path):
-    """A module whose source changed, or that lies elsewhere, is compiled anew: its code
-    records its path, and is another code."""
-    cache = tmp_path / "cache"
-    bytecode(lib, cache)
-    take_pycs(lib)
-    (lib / SITE / "single.py").write_text("VALUE = 'changed'\n")
-    (lib / SITE / "moved").mkdir()
-    (lib / SITE / "pkg" / "core.py").rename(lib / SITE / "moved" / "core.py")
-    expected = compileall(lib)
-    done = bytecode(lib, cache)
-    assert "3 from the cache, 2 compiled" in done.stderr
-    assert take_pycs(lib) == expected
-
-
-def test_pycs_compileall_would_keep_are_kept(lib, tmp_path):
+def test_pycs_compileall_would_keep_are_kept(lib):
     """compileall leaves a timestamp pyc of the source's mtime alone (pip writes its own
     when the venv is created); so does the program."""
     run_compileall(lib)
     expected = take_pycs(lib, remove=False)
     marked = lib / SITE / "pkg" / "__pycache__" / f"core.{sys.implementation.cache_tag}.pyc"
     marked.write_bytes(marked.read_bytes() + b"kept")
-    done = bytecode(lib, tmp_path / "cache")
-    assert "0 from the cache, 0 compiled, 5 already compiled" in done.stderr
+    done = bytecode(lib)
+    assert "0 compiled, 5 already compiled, 1 not compiled" in done.stderr
     kept = take_pycs(lib)
     assert kept.pop(str(marked.relative_to(lib)))[0].endswith(b"kept")
     expected.pop(str(marked.relative_to(lib)))
     assert kept == expected
 
 
-def test_a_full_cache_still_gives_every_pyc(lib, tmp_path):
-    """Every cache write fails as on a full disk: the pycs are written all the same."""
-    cache = tmp_path / "cache"
-    expected = compileall(lib)
-    attempts = []
-
-    def full_disk_open(path, mode="r", *args, **kwargs):
-        if "x" in mode:
-            attempts.append(path)
-            raise OSError(errno.ENOSPC, "No space left on device", path)
-        return open(path, mode, *args, **kwargs)
-
-    program = runpy.run_path(str(PROGRAM), {"open": full_disk_open}, "venv_bytecode")
-    counts = program["compile_tree"](str(lib), str(cache))
-    assert counts == {"cached": 0, "compiled": 5, "current": 0, "failed": 1}
-    assert take_pycs(lib) == expected
-    assert len(attempts) == 1  # then the cache is left alone
-    assert not entries(cache)
-
-
-@pytest.mark.parametrize("how", ["a file", "read-only"])
-def test_a_cache_that_cannot_be_written_still_gives_every_pyc(lib, tmp_path, how):
-    cache = tmp_path / "cache"
-    if how == "a file":
-        cache.write_text("not a directory\n")
-    else:
-        cache.mkdir()
-        cache.chmod(0o555)
-        if os.access(cache, os.W_OK):  # root writes anyway: make the layout a file
-            (cache / "v1").write_text("not a directory\n")
-    expected = compileall(lib)
-    done = bytecode(lib, cache)
-    assert done.returncode == 0, done.stderr
-    assert "0 from the cache, 5 compiled" in done.stderr
-    assert take_pycs(lib) == expected
-
-
-def test_a_damaged_entry_is_compiled_again(lib, tmp_path):
-    cache = tmp_path / "cache"
-    bytecode(lib, cache)
-    expected = take_pycs(lib)
-    for entry in cache.rglob("*"):
-        if entry.is_file():
-            data = entry.read_bytes()
-            entry.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-    done = bytecode(lib, cache)
-    assert "0 from the cache, 5 compiled" in done.stderr
-    assert take_pycs(lib) == expected
-    done = bytecode(lib, cache)  # the damaged entries were replaced
-    assert "5 from the cache, 0 compiled" in done.stderr
-
-
 def test_many_modules_are_compiled_alike_by_several_processes(tmp_path):
     """Enough source for a process per CPU (PARALLEL_BYTES): the same pycs, every error
-    reported once and counted, every module stored."""
+    reported once and counted."""
     lib = tmp_path / "venv" / "lib"
     package = lib / SITE / "big"
     package.mkdir(parents=True)
@@ -260,17 +160,20 @@ def test_many_modules_are_compiled_alike_by_several_processes(tmp_path):
     size = sum(len(p.read_bytes()) for p in package.iterdir())
     assert size > runpy.run_path(str(PROGRAM), run_name="venv_bytecode")["PARALLEL_BYTES"]
     expected = compileall(lib)
-    done = bytecode(lib, tmp_path / "cache")
+    done = bytecode(lib)
     assert done.returncode == 0
     assert "60 compiled, 2 not compiled (see above)" in done.stderr
     assert done.stderr.count("*** Error compiling") == 2
     assert take_pycs(lib) == expected
-    assert len(entries(tmp_path / "cache")) == 60
 
 
-def test_wrong_arguments_say_how_to_call_it(tmp_path):
-    done = subprocess.run([sys.executable, str(PROGRAM)], capture_output=True, text=True)
-    assert (done.returncode, done.stderr) == (2, "usage: venv-bytecode.py LIB CACHE\n")
+@pytest.mark.parametrize("arguments", [[], ["lib", "/var/cache/buildkit-pyenv/bytecode"]])
+def test_wrong_arguments_say_how_to_call_it(arguments):
+    """One argument, the lib directory: a second one (a cache, as before) is refused."""
+    done = subprocess.run(
+        [sys.executable, str(PROGRAM), *arguments], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (2, "usage: venv-bytecode.py LIB\n")
 
 
 def _scripts_and_venv_step(installer: str) -> tuple[dict[str, str], str]:
@@ -281,11 +184,34 @@ def _scripts_and_venv_step(installer: str) -> tuple[dict[str, str], str]:
     files = dict(re.findall(copies, out, re.S | re.M))
     stage = out[out.index("AS pyenv-venv-tools") :]
     run = stage[stage.index("\nRUN ") : stage.index("\n\n")]
-    assert (
-        "--mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode"
-        in run
-    )
     return files, run
+
+
+#: The one cache mount a venv step has: its installer's own download and wheel cache.
+INSTALLER_CACHES = {
+    "uv": "--mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv",
+    "pip": "--mount=type=cache,id=buildkit-pyenv-pip,target=/root/.cache/pip",
+}
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_the_venv_step_mounts_no_cache_another_build_could_write_bytecode_into(installer):
+    """A cache mount is shared by every build on the builder, which can all write into
+    it: the venv step's only one is its installer's, which uv and pip read as their own
+    cache; the bytecode is compiled from the venv's files, with nothing kept for later."""
+    files, run = _scripts_and_venv_step(installer)
+    mounts = re.findall(r"--mount=(\S+)", run)
+    caches = [f"--mount={mount}" for mount in mounts if "type=cache" in mount]
+    assert caches == [INSTALLER_CACHES[installer]]
+    # Everything else it mounts comes from this build: its own stages (the scripts, uv).
+    others = [mount for mount in mounts if "type=cache" not in mount]
+    assert others and all(mount.startswith("from=pyenv-") for mount in others)
+    # The program is given the venv's lib directory, and nothing else to read pycs from.
+    assert "PYENV_BYTECODE_CACHE" not in run + files["venv-build.sh"]
+    assert (
+        '"$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \\\n    "$PYENV_VENV/lib" <<'
+        in files["venv-build.sh"]
+    )
 
 
 @pytest.mark.parametrize("installer", ["uv", "pip"])
@@ -335,7 +261,7 @@ def test_the_record_is_the_same_with_the_bytecode_run_first(lib, tmp_path):
         "PYENV_APT_PACKAGES": "",
     }
     step = _record_step()
-    arguments = [str(PROGRAM), str(lib), str(tmp_path / "cache")]
+    arguments = [str(PROGRAM), str(lib)]
     alone = "\n".join(line for line in step.splitlines() if not line.startswith("runpy."))
     assert alone != step
     subprocess.run([sys.executable, "-", *arguments], input=alone, text=True, check=True, env=env)

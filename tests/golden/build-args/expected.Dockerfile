@@ -194,7 +194,7 @@ COPY <<'BUILDKIT_PYENV_EOF' /venv-build.sh
 # Creates the virtual environment PYENV_VENV on the interpreter this helper stage has,
 # installs PYENV_REQUIREMENTS into it when set (with uv or pip: PYENV_INSTALLER; from
 # PYENV_CONTEXT, where the context files it names are copied), compiles its bytecode
-# (the program PYENV_BYTECODE, with the cache PYENV_BYTECODE_CACHE), writes its record
+# from its own sources (the program PYENV_BYTECODE), writes its record
 # (PYENV_RECORD at the top of the venv: name, versions, requirements digest, packages)
 # for the manifest, and moves it under PYENV_STATE/export with its parent
 # directories as the base image has them, for the final stage's COPY --link.
@@ -356,12 +356,13 @@ fi
 # every module but the test suites packages ship (in test/ or tests/ directories: 1,345
 # of pandas' 1,869 files, 29 of its 43 MB of bytecode), which tasks do not import. Both
 # installers leave it to this step, so uv and pip venvs hold the same files. The program
-# PYENV_BYTECODE writes what compileall would, taking each module's code from the cache
-# mount PYENV_BYTECODE_CACHE when an earlier build compiled it; a module that does not
+# PYENV_BYTECODE writes what compileall would, compiling every module here from the
+# venv's own source, in one process per CPU: no cache mount, which any build on the
+# builder could write into (README: Cache mounts and trust). A module that does not
 # compile is reported, as the installers would, without failing the build. It runs in
 # the process that then writes the record: one interpreter start fewer.
 PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
-    "$PYENV_VENV/lib" "$PYENV_BYTECODE_CACHE" <<'PYENV_RECORD_EOF'
+    "$PYENV_VENV/lib" <<'PYENV_RECORD_EOF'
 import hashlib, importlib.metadata, json, os, platform, runpy, sys
 
 runpy.run_path(sys.argv[1], run_name="venv_bytecode")["main"](sys.argv[2:])
@@ -399,20 +400,19 @@ mv "$PYENV_VENV" "$export_root$PYENV_VENV"
 BUILDKIT_PYENV_EOF
 
 COPY <<'BUILDKIT_PYENV_EOF' /venv-bytecode.py
-"""A venv's bytecode, as `python -m compileall -q -j 0 -x RX LIB` writes it, taken from a
-content-addressed cache when an earlier build compiled the same module.
+"""A venv's bytecode, as `python -m compileall -q -j 0 -x RX LIB` writes it.
 
-    python venv-bytecode.py LIB CACHE
+    python venv-bytecode.py LIB
 
-LIB is the venv's lib directory; CACHE a directory that outlives the build (a BuildKit
-cache mount, shared by concurrent steps). Every module compileall would compile gets
-the pyc py_compile would write, in the same place, byte for byte: the header is made
-here for each file (its mtime and size, or its hash when SOURCE_DATE_EPOCH is set, as
-py_compile chooses), the marshalled code after it comes from the cache under a key of
-everything it depends on (the interpreter's magic number, cache tag, version and -O
-level, the path the code records, the source). Only the misses are compiled, in one
-process per CPU when there are many. A module that does not compile is reported, and a
-cache that cannot be read or written is passed over: neither fails the step.
+LIB is the venv's lib directory. Every module compileall would compile gets the pyc
+py_compile would write, in the same place, byte for byte: the header is made here for
+each file (its mtime and size, or its hash when SOURCE_DATE_EPOCH is set, as py_compile
+chooses), the marshalled code after it is compiled here from that file, in one process
+per CPU when there are many. Nothing else goes into a pyc, and nothing is kept for a
+later build: a BuildKit cache mount is shared by every build on a builder, and any of
+them can write into it (README: Cache mounts and trust), so the bytecode derives from
+the venv's own sources alone. A module that does not compile is reported, and does not
+fail the step.
 
 (From Python 3.13 on, marshal may flag a shared string differently depending on what
 else the compiling process holds, so compileall's own output varies with the worker
@@ -425,7 +425,6 @@ It never contains the venv step's heredoc terminators (tests/unit/test_venv_byte
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import heapq
 import importlib.util
 import marshal
@@ -439,67 +438,21 @@ SKIP = re.compile(r"/site-packages/(.*/)?tests?/")
 #: Less source than this (about 20 ms of compiling) and one process compiles it all:
 #: forking the others and waiting for them would win next to nothing.
 PARALLEL_BYTES = 256 * 1024
-#: The cache entries' layout: a new one goes to a new directory.
-LAYOUT = "v1"
 #: compileall's recursion limit from the command line: 10 levels before Python 3.9.
 LEVELS = 10 if sys.version_info < (3, 9) else sys.getrecursionlimit()
 _HASH_BASED = 0b11  # flags of a checked-hash pyc (PEP 552)
-_DIGEST = 32  # bytes of sha256 before each entry's body
 
 
 class Module:
-    """A source to write a pyc for, with what its pyc is made of."""
+    """A source to write a pyc for, with what its pyc starts with."""
 
-    __slots__ = ("body", "cfile", "header", "key", "path", "source")
+    __slots__ = ("cfile", "header", "path", "source")
 
-    def __init__(self, path: str, cfile: str, source: bytes, header: bytes, key: str) -> None:
+    def __init__(self, path: str, cfile: str, source: bytes, header: bytes) -> None:
         self.path = path
         self.cfile = cfile  # where the pyc goes
         self.source = source
         self.header = header  # the pyc's first 16 bytes
-        self.key = key
-        self.body: bytes | None = None  # the marshalled code, once known
-
-
-class Cache:
-    """Marshalled code objects by key, one file each: sha256 of the body, then the body.
-    Entries are written whole (a temporary file, then a rename), so concurrent builds
-    only ever read complete ones; one that does not match its digest is a miss."""
-
-    def __init__(self, root: str) -> None:
-        self.root = os.path.join(root, LAYOUT)
-        self.writable = True
-
-    def _entry(self, key: str) -> str:
-        return os.path.join(self.root, key[:2], key[2:])
-
-    def get(self, key: str) -> bytes | None:
-        try:
-            with open(self._entry(key), "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return None
-        body = data[_DIGEST:]
-        if len(data) <= _DIGEST or hashlib.sha256(body).digest() != data[:_DIGEST]:
-            return None
-        return body
-
-    def put(self, key: str, body: bytes) -> None:
-        """Store `body`; a cache that cannot be written (read-only, full) is left alone
-        for the rest of the run."""
-        if not self.writable:
-            return
-        entry = self._entry(key)
-        temporary = f"{entry}.{os.urandom(6).hex()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(entry), exist_ok=True)
-            with open(temporary, "xb") as handle:
-                handle.write(hashlib.sha256(body).digest() + body)
-            os.replace(temporary, entry)
-        except OSError:
-            self.writable = False
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
 
 
 def sources(top: str) -> list[str]:
@@ -533,46 +486,32 @@ def _walk(directory: str, levels: int, found: list[str]) -> None:
             _walk(path, levels - 1, found)
 
 
-def compile_tree(top: str, cache_dir: str) -> dict[str, int]:
-    """Write the pyc of every module sources(top) finds; returns how many came from the
-    cache ("cached"), were compiled ("compiled"), were already up to date ("current":
-    compileall leaves a timestamp pyc of the source's mtime alone, as pip writes its
-    own) or failed ("failed", each reported on standard error)."""
-    cache = Cache(cache_dir)
+def compile_tree(top: str) -> dict[str, int]:
+    """Write the pyc of every module sources(top) finds; returns how many were compiled
+    ("compiled"), were already up to date ("current": compileall leaves a timestamp pyc
+    of the source's mtime alone, as pip writes its own) or failed ("failed", each
+    reported on standard error)."""
     hash_based = bool(os.environ.get("SOURCE_DATE_EPOCH"))  # py_compile's default
-    # What every key starts with: the interpreter and its optimization level (-O).
-    prefix = hashlib.sha256()
-    for part in (
-        importlib.util.MAGIC_NUMBER,
-        str(sys.implementation.cache_tag).encode(),
-        sys.version.encode(),
-        str(sys.flags.optimize).encode(),
-    ):
-        prefix.update(len(part).to_bytes(8, "little") + part)
-    counts = {"cached": 0, "compiled": 0, "current": 0, "failed": 0}
-    misses: list[Module] = []
+    counts = {"compiled": 0, "current": 0, "failed": 0}
+    modules: list[Module] = []
     for path in sources(top):
         try:
-            module = _module(path, prefix, hash_based)
-            if module is None:
-                counts["current"] += 1
-                continue
-            module.body = cache.get(module.key)
-            if module.body is None:
-                misses.append(module)
-                continue
-            _write(module)
-            counts["cached"] += 1
+            module = _module(path, hash_based)
         except OSError as error:
             _failed(path, f"{error.__class__.__name__}: {error}")
             counts["failed"] += 1
-    failed = _compile_all(misses, cache)
-    counts["compiled"] = len(misses) - failed
+            continue
+        if module is None:
+            counts["current"] += 1
+        else:
+            modules.append(module)
+    failed = _compile_all(modules)
+    counts["compiled"] = len(modules) - failed
     counts["failed"] += failed
     return counts
 
 
-def _module(path: str, prefix: hashlib._Hash, hash_based: bool) -> Module | None:
+def _module(path: str, hash_based: bool) -> Module | None:
     """What `path`'s pyc is made of; None when compileall would leave its pyc as it is."""
     cfile = importlib.util.cache_from_source(path)
     stat = os.stat(path)
@@ -596,23 +535,20 @@ def _module(path: str, prefix: hashlib._Hash, hash_based: bool) -> Module | None
     else:
         size = stat.st_size & 0xFFFFFFFF
         header = magic + bytes(4) + mtime.to_bytes(4, "little") + size.to_bytes(4, "little")
-    key = prefix.copy()
-    for part in (os.fsencode(path), source):  # the path the code records, as compiled
-        key.update(len(part).to_bytes(8, "little") + part)
-    return Module(path, cfile, source, header, key.hexdigest())
+    return Module(path, cfile, source, header)
 
 
-def _compile_all(misses: list[Module], cache: Cache) -> int:
-    """Compile `misses`, in one process per CPU when there is enough to compile; returns
-    how many failed. Each process writes its own pycs and cache entries."""
+def _compile_all(modules: list[Module]) -> int:
+    """Compile `modules`, in one process per CPU when there is enough to compile; returns
+    how many failed. Each process writes its own pycs."""
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    workers = min(workers, len(misses))
-    if workers < 2 or sum(len(m.source) for m in misses) < PARALLEL_BYTES:
-        return sum(not _compile(module, cache) for module in misses)
+    workers = min(workers, len(modules))
+    if workers < 2 or sum(len(m.source) for m in modules) < PARALLEL_BYTES:
+        return sum(not _compile(module) for module in modules)
     # The largest first, each to the least loaded share: compile time follows size.
     shares: list[list[Module]] = [[] for _ in range(workers)]
     loads = [(0, index) for index in range(workers)]
-    for module in sorted(misses, key=lambda m: len(m.source), reverse=True):
+    for module in sorted(modules, key=lambda m: len(m.source), reverse=True):
         load, index = heapq.heappop(loads)
         shares[index].append(module)
         heapq.heappush(loads, (load + len(module.source), index))
@@ -623,18 +559,18 @@ def _compile_all(misses: list[Module], cache: Cache) -> int:
         try:
             pid = os.fork()
         except OSError:  # no more processes: this one compiles the share
-            failed += sum(not _compile(module, cache) for module in share)
+            failed += sum(not _compile(module) for module in share)
             continue
         if pid == 0:  # the child never returns into the caller's code
             status = 1
             try:
-                status = min(sum(not _compile(module, cache) for module in share), 100)
+                status = min(sum(not _compile(module) for module in share), 100)
             finally:
                 with contextlib.suppress(Exception):
                     sys.stderr.flush()
                 os._exit(status)
         children.append(pid)
-    failed += sum(not _compile(module, cache) for module in shares[0])
+    failed += sum(not _compile(module) for module in shares[0])
     for pid in children:
         _, status = os.waitpid(pid, 0)
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) <= 100:
@@ -647,8 +583,8 @@ def _compile_all(misses: list[Module], cache: Cache) -> int:
     return failed
 
 
-def _compile(module: Module, cache: Cache) -> bool:
-    """Compile as py_compile does, store the code, write the pyc."""
+def _compile(module: Module) -> bool:
+    """Compile as py_compile does and write the pyc."""
     try:
         code = compile(module.source, module.path, "exec", dont_inherit=True, optimize=-1)
     except Exception as error:  # py_compile reports any exception compile() raises
@@ -660,21 +596,19 @@ def _compile(module: Module, cache: Cache) -> bool:
             message = f"Sorry: {error.__class__.__name__}: {error}"
         _failed(module.path, message)
         return False
-    module.body = marshal.dumps(code)
-    cache.put(module.key, module.body)
     try:
-        _write(module)
+        _write(module, marshal.dumps(code))
     except OSError as error:
         _failed(module.path, f"{error.__class__.__name__}: {error}")
         return False
     return True
 
 
-def _write(module: Module) -> None:
+def _write(module: Module, body: bytes) -> None:
     """The pyc, written as py_compile writes it (its directory, mode, atomic rename)."""
     with contextlib.suppress(FileExistsError):
         os.makedirs(os.path.dirname(module.cfile))
-    data = module.header + (module.body or b"")
+    data = module.header + body
     mode = _bootstrap_external._calc_mode(module.path)
     _bootstrap_external._write_atomic(module.cfile, data, mode)
 
@@ -688,14 +622,14 @@ def _say(text: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`venv-bytecode.py LIB CACHE`: 0 unless the arguments are wrong. A module that does
+    """`venv-bytecode.py LIB`: 0 unless the arguments are wrong. A module that does
     not compile only lacks bytecode, as with compileall; so does every module when this
     program fails, which it reports instead of failing the build."""
-    if len(argv) != 2:
-        _say("usage: venv-bytecode.py LIB CACHE")
+    if len(argv) != 1:
+        _say("usage: venv-bytecode.py LIB")
         return 2
     try:
-        counts = compile_tree(argv[0], argv[1])
+        counts = compile_tree(argv[0])
     except Exception:
         import traceback
 
@@ -703,7 +637,7 @@ def main(argv: list[str]) -> int:
         _say("buildkit-pyenv: warning: the venv's bytecode may be incomplete (see above)")
         return 0
     total = sum(counts.values())
-    summary = f"{counts['cached']} from the cache, {counts['compiled']} compiled"
+    summary = f"{counts['compiled']} compiled"
     if counts["current"]:
         summary += f", {counts['current']} already compiled"
     if counts["failed"]:
@@ -821,14 +755,13 @@ ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_U
 COPY ["data-requirements.txt", "/tmp/buildkit-pyenv/context/data-requirements.txt"]
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
-    --mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode \
     --mount=from=pyenv-scripts,source=/venv-build.sh,target=/tmp/buildkit-pyenv/scripts/venv-build.sh \
     --mount=from=pyenv-scripts,source=/venv-bytecode.py,target=/tmp/buildkit-pyenv/scripts/venv-bytecode.py \
     PYENV_NAME=data PYENV_VARIABLE=ASTRO_PYENV_data PYENV_REQUEST=3.12 \
     PYENV_VENV=/home/astro/.venv/data PYENV_REQUIREMENTS=/tmp/buildkit-pyenv/context/data-requirements.txt \
     PYENV_REQUIREMENTS_NAME=data-requirements.txt PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
     PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
-    PYENV_BYTECODE=/tmp/buildkit-pyenv/scripts/venv-bytecode.py PYENV_BYTECODE_CACHE=/var/cache/buildkit-pyenv/bytecode \
+    PYENV_BYTECODE=/tmp/buildkit-pyenv/scripts/venv-bytecode.py \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/venv-build.sh
 
 # buildkit-pyenv: venv other on CPython 3.13 (uv), for the PYENV line 6
@@ -837,14 +770,13 @@ FROM pyenv-python-3.13 AS pyenv-venv-other
 ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_FIND_LINKS UV_INDEX_URL UV_EXTRA_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST UV_FIND_LINKS UV_INDEX_STRATEGY
 RUN --mount=type=cache,id=buildkit-pyenv-uv,target=/root/.cache/uv \
     --mount=from=pyenv-uv,source=/uv,target=/tmp/buildkit-pyenv/uv \
-    --mount=type=cache,id=buildkit-pyenv-bytecode,target=/var/cache/buildkit-pyenv/bytecode \
     --mount=from=pyenv-scripts,source=/venv-build.sh,target=/tmp/buildkit-pyenv/scripts/venv-build.sh \
     --mount=from=pyenv-scripts,source=/venv-bytecode.py,target=/tmp/buildkit-pyenv/scripts/venv-bytecode.py \
     PYENV_NAME=other PYENV_VARIABLE=ASTRO_PYENV_other PYENV_REQUEST=3.13 \
     PYENV_VENV=/home/astro/.venv/other PYENV_REQUIREMENTS='' \
     PYENV_REQUIREMENTS_NAME='' PYENV_CONTEXT=/tmp/buildkit-pyenv/context PYENV_RECORD=buildkit-pyenv.json \
     PYENV_INSTALLER=uv PYENV_SEED=0 PYENV_UV=/tmp/buildkit-pyenv/uv \
-    PYENV_BYTECODE=/tmp/buildkit-pyenv/scripts/venv-bytecode.py PYENV_BYTECODE_CACHE=/var/cache/buildkit-pyenv/bytecode \
+    PYENV_BYTECODE=/tmp/buildkit-pyenv/scripts/venv-bytecode.py \
     PYENV_STATE=/var/lib/buildkit-pyenv /bin/sh /tmp/buildkit-pyenv/scripts/venv-build.sh
 
 # buildkit-pyenv: the manifest of the environments, for the PYENV line 6
