@@ -305,6 +305,6 @@ def test_a_build_from_the_record_is_a_real_build(bed: None, tmp_path: Path, imag
         )
         assert done.returncode == 0, done.stderr[-3000:]
     assert "RUN true" in done.stderr
-    records = list((tmp_path / "cache" / "buildkit-pyenv" / "builds").iterdir())
+    records = list((tmp_path / "cache" / "buildkit-pyenv" / "builds").glob("*.record"))
     assert len(records) == 1
     subprocess.run(["docker", "image", "inspect", tag], check=True, capture_output=True)
