@@ -8,15 +8,22 @@ not later in a task.
 
     from buildkit_frontend.runtime import python_path
     python_path("etl")        # '/home/astro/.venv/etl/bin/python'
+
+The manifest and the variables are the image's data, read as a stranger may have written
+them: what is shown of them is escaped (`escaped`, `table`) and bounded, a name with a
+control or formatting character or named by two records is an error, never a guess, and
+no manifest makes this raise anything but the two errors below or take long.
 """
 
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 import os
 import stat
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,8 +31,18 @@ from .contract import ENV_PREFIX, MANIFEST_PATH, RECORD_TEXT_KEYS
 
 #: A manifest lists environments, not data: anything larger is not one.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+#: A JSON number with more digits is none a manifest has (and converting it takes
+#: quadratic time on Pythons without a limit of their own).
+MAX_NUMBER_DIGITS = 100
 #: The text fields of a manifest record besides name and interpreter (each may be null).
 _TEXT_FIELDS = RECORD_TEXT_KEYS
+#: A not-found message lists the environments by name up to this many; beyond, it counts
+#: them and shows CLOSEST of them, the closest to the name asked for first.
+MAX_LISTED, CLOSEST = 10, 5
+#: How much of a name, path or value a message shows, and a table cell.
+MAX_SHOWN, MAX_CELL = 80, 300
+#: How many of the manifest's problems a message names (`inventory` has them all).
+MAX_PROBLEMS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -45,20 +62,29 @@ class Environment:
     in_environment: bool = False
     #: What is wrong with the manifest's record of it (its interpreter is then unknown).
     record_error: str | None = None
+    #: Why the name cannot be trusted to mean this environment: it holds a control or
+    #: formatting character, or several records of the manifest have it. A variable does
+    #: not mend that.
+    name_problem: str | None = None
 
     @property
     def problem(self) -> str | None:
         """Why the environment cannot run, or None when its interpreter is executable."""
+        if self.name_problem is not None:
+            return self.name_problem
         if self.record_error is not None:
             return self.record_error
         path = self.interpreter
+        unprintable = _unprintable(path)
+        if unprintable is not None:
+            return f"{_shown(path)} holds {unprintable}"
         try:
             if not os.path.exists(path):
-                return f"{path} does not exist"
+                return f"{_short(path)} does not exist"
             if not os.path.isfile(path) or not os.access(path, os.X_OK):
-                return f"{path} is not an executable file"
+                return f"{_short(path)} is not an executable file"
         except (OSError, ValueError) as error:  # a NUL byte, a name too long
-            return f"{path!r} is not a usable path ({error})"
+            return f"{_shown(path)} is not a usable path ({_short(str(error))})"
         return None
 
 
@@ -86,17 +112,28 @@ def inventory(manifest: str = MANIFEST_PATH, environ: Mapping[str, str] | None =
     manifest or record is reported, never raised: the other environments stay usable."""
     environ = os.environ if environ is None else environ
     entries, problems = _from_manifest(manifest)
-    found = {entry.name: entry for entry in entries}
+    found = {entry.name: entry for entry in entries}  # manifest_records made names unique
     for variable, path in environ.items():
         if not variable.startswith(ENV_PREFIX) or len(variable) == len(ENV_PREFIX) or not path:
             continue  # an empty variable is not set
         name = variable[len(ENV_PREFIX) :]
+        unprintable = _unprintable(name)
+        name_problem = None
+        if unprintable is not None:
+            name_problem = f"the name of ${_short(variable)} holds {unprintable}"
         known = found.get(name)
         if known is None:
-            found[name] = Environment(name, path, variable, in_environment=True)
+            found[name] = Environment(
+                name, path, variable, in_environment=True, name_problem=name_problem
+            )
         else:
             found[name] = replace(
-                known, interpreter=path, variable=variable, in_environment=True, record_error=None
+                known,
+                interpreter=path,
+                variable=variable,
+                in_environment=True,
+                record_error=None,
+                name_problem=known.name_problem or name_problem,
             )
     return Inventory(dict(sorted(found.items())), tuple(problems))
 
@@ -108,7 +145,7 @@ def environments(
     of its records cannot be read (`inventory` lists what can be)."""
     found = inventory(manifest, environ)
     if found.manifest_problems:
-        raise BrokenEnvironment("; ".join(found.manifest_problems))
+        raise BrokenEnvironment(_some(found.manifest_problems))
     return found.environments
 
 
@@ -116,22 +153,34 @@ def environment(
     name: str, manifest: str = MANIFEST_PATH, environ: Mapping[str, str] | None = None
 ) -> Environment:
     """The environment `name`; EnvironmentNotFound or BrokenEnvironment otherwise."""
+    environ = os.environ if environ is None else environ
     known = inventory(manifest, environ)
     found = known.environments.get(name)
     if found is None:
-        raise EnvironmentNotFound(_not_found_message(name, known, manifest))
+        raise EnvironmentNotFound(_not_found_message(name, known, manifest, environ))
+    shown, variable = _quoted(name), "$" + _short(ENV_PREFIX + name)
+    if found.name_problem is not None:
+        fix = (
+            f"Rebuild the image: its manifest {manifest} must name each environment once, "
+            f"in printable characters"
+            if found.in_manifest
+            else f"Give the variable a name of letters, digits, _ and - ({ENV_PREFIX}<name>)"
+        )
+        raise BrokenEnvironment(
+            f"PYENV environment {shown} cannot be used: {found.name_problem}. {fix}."
+        )
     if found.record_error is not None:
         raise BrokenEnvironment(
-            f"PYENV environment {name!r} is broken: its record in the manifest {manifest} "
-            f"{found.record_error}. Set ${found.variable} or rebuild the image."
+            f"PYENV environment {shown} is broken: its record in the manifest {manifest} "
+            f"{found.record_error}. Set {variable} or rebuild the image."
         )
     problem = found.problem
     if problem is not None:
-        source = f"${found.variable}" if found.in_environment else f"the manifest {manifest}"
+        source = variable if found.in_environment else f"the manifest {manifest}"
         raise BrokenEnvironment(
-            f"PYENV environment {name!r} is broken: {source} points at {found.interpreter}, "
-            f"but {problem}. Was the image built with the PYENV line that defines it, "
-            f"or is this a different container?"
+            f"PYENV environment {shown} is broken: {source} points at "
+            f"{_short(found.interpreter)}, but {problem}. Was the image built with the PYENV "
+            f"line that defines it, or is this a different container?"
         )
     return found
 
@@ -155,21 +204,58 @@ def _from_manifest(path: str) -> tuple[list[Environment], list[str]]:
 
 
 def manifest_records(data: Any, where: str) -> tuple[list[Environment], list[str]]:
-    """The environments of a manifest's JSON `data`, checked record by record, and what
-    is wrong with it (`where` names the manifest in the messages)."""
+    """The environments of a manifest's JSON `data`, checked record by record, one per
+    name, and what is wrong with it (`where` names the manifest in the messages). Records
+    that share a name are a problem, and their name an environment that cannot be used."""
     if not isinstance(data, dict):
         return [], [f"the PYENV manifest {where} is {_kind(data)}, not a JSON object"]
     items = data.get("environments", [])
     if not isinstance(items, list):
         return [], [f"the PYENV manifest {where} has 'environments': {_kind(items)}, not a list"]
-    entries, problems = [], []
-    for index, item in enumerate(items):
+    first: dict[str, tuple[int, Environment]] = {}  # each name's first record, numbered
+    again: dict[str, list[tuple[int, Environment]]] = {}  # and the others
+    problems = []
+    for number, item in enumerate(items, 1):
         entry, problem = _entry(item)
         if problem is not None:
-            problems.append(f"the PYENV manifest {where}: environment #{index + 1} {problem}")
-        if entry is not None:
-            entries.append(entry)
+            problems.append(f"the PYENV manifest {where}: environment #{number} {problem}")
+        if entry is None:
+            pass
+        elif entry.name in first:
+            again.setdefault(entry.name, [first[entry.name]]).append((number, entry))
+        else:
+            first[entry.name] = (number, entry)
+    entries = [entry for _, entry in first.values()]
+    if again:
+        for at, entry in enumerate(entries):
+            if entry.name in again:
+                conflict = _conflict(entry.name, again[entry.name])
+                problems.append(f"the PYENV manifest {where}: {conflict}: a name must be unique")
+                entries[at] = Environment(
+                    entry.name,
+                    "",
+                    ENV_PREFIX + entry.name,
+                    in_manifest=True,
+                    name_problem=f"in the manifest, {conflict}",
+                )
     return entries, problems
+
+
+def _conflict(name: str, records: list[tuple[int, Environment]]) -> str:
+    """What is wrong with several records having `name`: their numbers and interpreters."""
+
+    def interpreter(entry: Environment) -> str:
+        return _short(entry.interpreter) if entry.interpreter else "no interpreter"
+
+    if len(records) == 2:
+        (one, first), (other, second) = records
+        return (
+            f"environments #{one} and #{other} are both named {_quoted(name)} "
+            f"({interpreter(first)}, {interpreter(second)})"
+        )
+    shown = ", ".join(f"#{number} ({interpreter(entry)})" for number, entry in records[:3])
+    more = f" and {len(records) - 3} more" if len(records) > 3 else ""
+    return f"{len(records)} environments are named {_quoted(name)}: {shown}{more}"
 
 
 class ManifestUnreadable(Exception):
@@ -210,13 +296,19 @@ def _read_json(path: str) -> Any:
     if len(data) > MAX_MANIFEST_BYTES:
         raise ManifestUnreadable(f"it has more than {MAX_MANIFEST_BYTES} bytes")
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"), parse_int=_json_int)
     except UnicodeDecodeError as error:
         raise ManifestUnreadable(f"it is not UTF-8 text (byte {error.start})") from None
     except ValueError as error:
         raise ManifestUnreadable(f"it is not valid JSON ({error})") from None
     except RecursionError:
         raise ManifestUnreadable("its JSON is nested too deeply") from None
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS + 1:  # and a sign
+        raise ValueError(f"a number with more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
 
 
 def _entry(item: Any) -> tuple[Environment | None, str | None]:
@@ -228,10 +320,18 @@ def _entry(item: Any) -> tuple[Environment | None, str | None]:
     name = item.get("name")
     if not isinstance(name, str) or not name:
         return None, f"has 'name': {_shown(name)}, not a name"
-    problem = None
+    problem = name_problem = None
+    if not name.isprintable():
+        problem = f"has 'name': {_shown(name)}, which holds {_unprintable(name)}"
+        name_problem = f"its record in the manifest {problem}"
     interpreter = item.get("interpreter")
     if not isinstance(interpreter, str) or not interpreter.startswith("/") or "\0" in interpreter:
-        problem = f"has 'interpreter': {_shown(interpreter)}, not an absolute path"
+        problem = problem or f"has 'interpreter': {_shown(interpreter)}, not an absolute path"
+        interpreter = ""
+    elif not interpreter.isprintable():
+        problem = problem or (
+            f"has 'interpreter': {_shown(interpreter)}, which holds {_unprintable(interpreter)}"
+        )
         interpreter = ""
     texts: dict[str, str | None] = {}
     for key in _TEXT_FIELDS:
@@ -240,7 +340,8 @@ def _entry(item: Any) -> tuple[Environment | None, str | None]:
             problem = problem or f"has {key!r}: {_shown(value)}, not a string"
             value = None
         texts[key] = value
-    packages = item.get("packages") or {}
+    packages = item.get("packages")
+    packages = {} if packages is None else packages
     if not isinstance(packages, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in packages.items()
     ):
@@ -258,12 +359,15 @@ def _entry(item: Any) -> tuple[Environment | None, str | None]:
         packages=dict(packages),
         in_manifest=True,
         record_error=problem,
+        name_problem=name_problem,
     )
-    return environment, (f"({name!r}) {problem}" if problem else None)
+    if problem is None or name_problem is not None:
+        return environment, problem
+    return environment, f"({_quoted(name)}) {problem}"
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    names = {dict: "an object", list: "a list", tuple: "a list", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -272,29 +376,153 @@ def _kind(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A value of a record, short enough for a message."""
+    """A value of a record, short enough for a message and escaped: a string in double
+    quotes, a list or an object by its kind, anything else as JSON."""
     if isinstance(value, (dict, list)):
         return _kind(value)
-    text = json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, str):
+        return f'"{_short(value, MAX_SHOWN - 2)}"'
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return "a number too long to show"
+    return _short(json.dumps(value))
 
 
-def _not_found_message(name: str, found: Inventory, manifest: str) -> str:
-    known = found.environments
-    if known:
-        listed = ", ".join(sorted(known))
-        there = f"This image has: {listed}."
-        same_but_case = [other for other in known if other.lower() == name.lower()]
-        close = same_but_case or difflib.get_close_matches(name, list(known), n=1)
-        if close:
-            there += f" Did you mean {close[0]!r}?"
-    elif found.manifest_problems:
-        there = f"This image has no {ENV_PREFIX}* variable and no manifest that can be read."
-    else:
-        there = f"This image has none (no {ENV_PREFIX}* variable and no {manifest})."
-    if found.manifest_problems:
-        there += " " + "; ".join(found.manifest_problems) + "."
-    return (
-        f"no PYENV environment named {name!r}. {there} To create it, add to the Dockerfile: "
-        f"PYENV 3.13 {name} requirements.txt"
+def escaped(text: str) -> str:
+    """`text` with each character a terminal would act on or not show (controls such as
+    a newline or ESC, bidi and zero-width formatting characters, lone surrogates: those
+    `str.isprintable` refuses) written as its Python escape (\\n, \\x1b, \\u202e): printable,
+    on one line. A backslash stays one, so that escaping twice changes nothing; a name
+    that needed escapes is an error (`Environment.problem`), which tells it from one
+    that holds a backslash and a "u"."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(character) for character in text)
+
+
+def _escape(character: str) -> str:
+    if character.isprintable():
+        return character
+    code = ord(character)
+    if character in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[character]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _unprintable(text: str) -> str | None:
+    """The first character of `text` that `escaped` would escape, as
+    "U+202E, a control or formatting character"; None when there is none."""
+    if text.isprintable():
+        return None
+    character = next(c for c in text if not c.isprintable())
+    if unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp"):
+        return f"U+{ord(character):04X}, a control or formatting character"
+    return f"U+{ord(character):04X}, an unprintable character"
+
+
+def _short(text: str, limit: int = MAX_SHOWN) -> str:
+    """`text` escaped, and cut to `limit` characters (the last three "...")."""
+    shown = escaped(text[: limit + 1])
+    return shown if len(shown) <= limit and len(text) <= limit else shown[: limit - 3] + "..."
+
+
+def _quoted(text: str) -> str:
+    """`text` as a message quotes a name: as repr() does (which escapes what `escaped`
+    does), cut to MAX_SHOWN characters."""
+    return repr(text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "...")
+
+
+def _some(problems: Sequence[str]) -> str:
+    """The first MAX_PROBLEMS_SHOWN of `problems`, and how many more there are."""
+    shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    return shown + (f"; and {more} more problems" if more > 0 else "")
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """`rows` as a text table: a line of the upper-cased `columns`, then one line per row
+    whatever its cells hold (each escaped as `escaped` does and cut to MAX_CELL
+    characters; None is "-"), columns padded to their widest cell. No final newline."""
+    lines = [[escaped(column.upper()) for column in columns]]
+    lines += [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines
     )
+
+
+def _cell(value: Any) -> str:
+    """A value as a table shows it: str() of it, but a list or an object (from a manifest,
+    where a string belongs) by its kind, as str() of one nested deeply raises."""
+    if value is None:
+        return "-"
+    if isinstance(value, (dict, list, tuple)):
+        return _kind(value)
+    if isinstance(value, int) and value.bit_length() > 200:
+        return "a number too long to show"
+    return _short(str(value), MAX_CELL)
+
+
+def _closest(name: str, names: Iterable[str]) -> list[str]:
+    """Up to CLOSEST of `names` like `name`, the closest first: those that differ in case
+    only, then difflib's choice. difflib compares in full, too slow for thousands of
+    names made alike: it sees only the 20 that share the most letter pairs with `name`."""
+    lowered, longest = name.lower(), 2 * len(name) + 8  # a longer name is never close
+    pairs = _letter_pairs(lowered)
+    scored = []
+    for other in names:
+        if len(other) <= longest:
+            theirs = _letter_pairs(other.lower())
+            scored.append((-2 * len(pairs & theirs) / (len(pairs) + len(theirs)), other))
+    candidates = [other for _, other in heapq.nsmallest(20, scored)]
+    same = sorted(other for other in candidates if other.lower() == lowered)
+    close = difflib.get_close_matches(name, candidates, n=CLOSEST, cutoff=0.6)
+    return (same + [other for other in close if other not in same])[:CLOSEST]
+
+
+def _letter_pairs(text: str) -> set[str]:
+    padded = f"\0{text}\0"
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
+
+
+def _not_found_message(
+    name: str, found: Inventory, manifest: str, environ: Mapping[str, str]
+) -> str:
+    known = found.environments
+    variable = "$" + _short(ENV_PREFIX + name)
+    empty = environ.get(ENV_PREFIX + name) == ""
+    head = f"no PYENV environment named {_quoted(name)}"
+    if empty:
+        head += f": {variable} is set but empty"
+    other = "other " if empty else ""
+    if known:
+        close = _closest(name, known)
+        if len(known) <= MAX_LISTED:
+            there = f"This image has: {', '.join(_short(other) for other in known)}."
+        else:
+            shown = close or list(known)[:CLOSEST]
+            listed = ", ".join(_short(other) for other in shown)
+            what = "; the closest: " if close else ": "
+            there = (
+                f"This image has {len(known)} environments{what}{listed} and "
+                f"{len(known) - len(shown)} more."
+            )
+        if close:
+            there += f" Did you mean {_quoted(close[0])}?"
+    elif found.manifest_problems:
+        there = f"This image has no {other}{ENV_PREFIX}* variable and no manifest that can be read."
+    else:
+        there = f"This image has none (no {other}{ENV_PREFIX}* variable and no {manifest})."
+    if found.manifest_problems:
+        there += " " + _some(found.manifest_problems) + "."
+    create = f"add to the Dockerfile: PYENV 3.13 {_short(name)} requirements.txt"
+    if empty:
+        return (
+            f"{head}. {there} Set {variable} to the environment's interpreter "
+            f"(<venv>/bin/python), or unset it and {create}"
+        )
+    return f"{head}. {there} To create it, {create}"

@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from tests.bed.fixtures import CLI
 
 
@@ -84,6 +86,7 @@ def test_a_broken_manifest_is_an_error_without_a_traceback(tmp_path):
     assert f"its record in the manifest {manifest} has 'interpreter': 1" in bad.stderr
     empty = run("which", "empty", "--manifest", str(manifest), env=env)
     assert empty.returncode == 1 and "no PYENV environment named 'empty'" in empty.stderr
+    assert "$ASTRO_PYENV_empty is set but empty" in empty.stderr
 
     listed = run("envs", "--json", "--manifest", str(manifest), env=env)
     assert listed.returncode == 1 and "Traceback" not in listed.stderr
@@ -107,4 +110,81 @@ def test_a_broken_manifest_is_an_error_without_a_traceback(tmp_path):
     assert nested.stderr.startswith(
         "error: no PYENV environment named 'tools'. This image has no ASTRO_PYENV_* variable "
         f"and no manifest that can be read. cannot read the PYENV manifest {deep}: "
+    )
+
+
+def _manifest(tmp_path, *entries):
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"schema": 1, "environments": list(entries)}))
+    return str(path)
+
+
+def test_which_among_thousands_says_how_many_and_shows_a_few(tmp_path):
+    python = str(_executable(tmp_path / "tools/bin/python"))
+    records = [{"name": f"env_{i:05d}", "interpreter": python} for i in range(20_000)]
+    manifest = _manifest(tmp_path, {"name": "tools", "interpreter": python}, *records)
+    typo = run("which", "tool", "--manifest", manifest, env={})
+    assert typo.returncode == 1 and typo.stdout == ""
+    assert len(typo.stderr) < 1000, len(typo.stderr)
+    assert typo.stderr.startswith(
+        "error: no PYENV environment named 'tool'. This image has 20001 environments"
+    )
+    assert "Did you mean 'tools'?" in typo.stderr
+
+
+UNSAFE_NAMES = ["evil\nforged  3.13  3.13  /usr/bin/python  ok", "\u202egnp.exe", "a\x1b[2Jb"]
+
+
+def test_names_with_control_characters_are_escaped_and_kept_exact_in_json(tmp_path):
+    python = str(_executable(tmp_path / "tools/bin/python"))
+    entries = [{"name": name, "interpreter": python} for name in ["tools", *UNSAFE_NAMES]]
+    manifest = _manifest(tmp_path, *entries)
+    listed = run("envs", "--json", "--manifest", manifest, env={})
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert set(rows) == {"tools", *UNSAFE_NAMES}  # exact, as JSON escapes them
+    assert rows["tools"]["status"] == "ok"
+    for name in UNSAFE_NAMES:
+        assert "control or formatting character" in rows[name]["status"]
+    assert listed.stderr.count("error: ") == 3
+    assert all(line.isprintable() for line in listed.stderr.splitlines())
+    assert len(listed.stderr.splitlines()) == 3
+    which = run("which", UNSAFE_NAMES[1], "--manifest", manifest, env={})
+    assert which.returncode == 1 and which.stdout == ""
+    assert "\\u202egnp.exe" in which.stderr and which.stderr.isascii()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="cli._table must print runtime.table(rows, columns); then drop this"
+)
+def test_the_envs_table_has_one_line_per_environment(tmp_path):
+    python = str(_executable(tmp_path / "tools/bin/python"))
+    entries = [{"name": name, "interpreter": python} for name in ["tools", *UNSAFE_NAMES]]
+    table = run("envs", "--manifest", _manifest(tmp_path, *entries), env={})
+    lines = table.stdout.splitlines()
+    assert len(lines) == 1 + 1 + len(UNSAFE_NAMES)
+    assert all(line.isprintable() for line in lines)
+    assert [line.split()[0] for line in lines[1:]] == [
+        "a\\x1b[2Jb",
+        "evil\\nforged",
+        "tools",
+        "\\u202egnp.exe",
+    ]
+
+
+def test_two_records_with_one_name_fail_which_and_are_reported_by_envs(tmp_path):
+    first = str(_executable(tmp_path / "first/bin/python"))
+    second = str(_executable(tmp_path / "second/bin/python"))
+    manifest = _manifest(
+        tmp_path, {"name": "etl", "interpreter": first}, {"name": "etl", "interpreter": second}
+    )
+    which = run("which", "etl", "--manifest", manifest, env={})
+    assert which.returncode == 1 and which.stdout == ""
+    assert "#1" in which.stderr and "#2" in which.stderr
+    assert first in which.stderr and second in which.stderr
+    listed = run("envs", "--json", "--manifest", manifest, env={})
+    assert listed.returncode == 1
+    assert listed.stderr == (
+        f"error: the PYENV manifest {manifest}: environments #1 and #2 are both named 'etl' "
+        f"({first}, {second}): a name must be unique\n"
     )

@@ -255,3 +255,25 @@ def test_manifest_records_checks_the_data_of_any_manifest():
         [],
         ["the PYENV manifest M is a list, not a JSON object"],
     )
+
+
+def test_an_empty_variable_is_named_when_there_is_no_record(tmp_path):
+    with pytest.raises(EnvironmentNotFound) as raised:
+        runtime.python_path("etl", str(tmp_path / "none.json"), {"ASTRO_PYENV_etl": ""})
+    assert str(raised.value) == (
+        "no PYENV environment named 'etl': $ASTRO_PYENV_etl is set but empty. This image "
+        f"has none (no other ASTRO_PYENV_* variable and no {tmp_path / 'none.json'}). Set "
+        "$ASTRO_PYENV_etl to the environment's interpreter (<venv>/bin/python), or unset "
+        "it and add to the Dockerfile: PYENV 3.13 etl requirements.txt"
+    )
+
+
+def test_an_empty_variable_among_others_names_them_too(tmp_path):
+    env = {"ASTRO_PYENV_etl": "", "ASTRO_PYENV_tools": interpreter(tmp_path, "tools")}
+    with pytest.raises(EnvironmentNotFound) as raised:
+        runtime.python_path("etl", str(tmp_path / "none.json"), env)
+    message = str(raised.value)
+    assert message.startswith(
+        "no PYENV environment named 'etl': $ASTRO_PYENV_etl is set but empty. "
+        "This image has: tools. Set $ASTRO_PYENV_etl to "
+    )
