@@ -294,11 +294,8 @@ def which_command(name: str, manifest: str) -> None:
 
 
 def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    table = [[c.upper() for c in columns]]
-    table += [[str(row.get(c) if row.get(c) is not None else "-") for c in columns] for row in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    # Cells can hold what an image's manifest says: runtime.table escapes them.
+    click.echo(runtime.table(rows, columns))
 
 
 @main.command(

@@ -278,8 +278,7 @@ class ContextReader:
             except grpc.RpcError as error:
                 if "is a directory" not in (error.details() or ""):
                     raise PyenvError(
-                        f"BuildKit could not read {path} of the build context: "
-                        f"{_details(error)}"
+                        f"BuildKit could not read {path} of the build context: {_details(error)}"
                     ) from None
                 self.read[path] = None  # a directory is no file (is_directory tells)
         return self.read[path]

@@ -6,8 +6,6 @@ import json
 import os
 import subprocess
 
-import pytest
-
 from tests.bed.fixtures import CLI
 
 
@@ -154,9 +152,6 @@ def test_names_with_control_characters_are_escaped_and_kept_exact_in_json(tmp_pa
     assert "\\u202egnp.exe" in which.stderr and which.stderr.isascii()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cli._table must print runtime.table(rows, columns); then drop this"
-)
 def test_the_envs_table_has_one_line_per_environment(tmp_path):
     python = str(_executable(tmp_path / "tools/bin/python"))
     entries = [{"name": name, "interpreter": python} for name in ["tools", *UNSAFE_NAMES]]
