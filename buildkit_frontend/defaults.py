@@ -57,6 +57,18 @@ SECRET_IDS = ("netrc", "index-url", "extra-index-url", "pip.conf", "uv.toml")
 #: Build argument naming the image helper stages start from, for base images whose
 #: ONBUILD triggers must not run there.
 BUILDER_ARG = "PYENV_BUILDER_IMAGE"
+#: Astronomer's Runtime repositories: an image of one tagged without `-base` runs ONBUILD
+#: triggers, and the same tag with `-base` is that image without them. Runtime 2 and
+#: older (quay.io/astronomer/astro-runtime:12.6.0), Runtime 3
+#: (astrocrpublic.azurecr.io/runtime:3.1-1).
+RUNTIME_REPOSITORIES = (
+    "quay.io/astronomer/astro-runtime",
+    "astronomer/astro-runtime",
+    "astrocrpublic.azurecr.io/runtime",
+)
+#: Build argument adding repositories to RUNTIME_REPOSITORIES (registry mirrors of them),
+#: comma-separated.
+RUNTIME_REPOSITORIES_ARG = "PYENV_RUNTIME_REPOSITORIES"
 
 #: `# syntax=` images whose repository name ends with one of these are this frontend
 #: (or the one it replaces): the CLI drops that line, as the output is plain Dockerfile.

@@ -12,8 +12,8 @@ from .facts import ImageFacts
 from .pyenv_grammar import PyenvSpec
 from .stages import Root
 
-# Astronomer's runtime images run ONBUILD triggers unless their tag ends with -base.
-_ASTRO_RUNTIME = re.compile(r"^(?P<repo>(?:quay\.io/)?astronomer/astro-runtime):(?P<tag>[\w.-]+)$")
+#: repository:tag, without a digest (a pinned image names no -base twin).
+_TAGGED = re.compile(r"^(?P<repo>[^@]+):(?P<tag>[\w][\w.-]*)$")
 
 
 def builder_root(
@@ -22,17 +22,18 @@ def builder_root(
     facts: ImageFacts | None,
     spec: PyenvSpec,
     chosen: str | None,
+    runtimes: tuple[str, ...],
 ) -> tuple[Root, str | None]:
     """The image (and platform) helper stages start from, and a note when it is not the
     stage's own base image. `image` is the root's image as the build resolves it,
     `facts` what was gathered about it (None: not asked), `chosen` PYENV_BUILDER_IMAGE,
-    already validated."""
+    already validated, `runtimes` the Astronomer Runtime repositories."""
     if chosen:
         note = f"the stages that build Python start FROM {chosen} ({defaults.BUILDER_ARG})"
         return Root(chosen, root.platform), note
     triggers = list(facts.onbuild) if facts is not None and facts.onbuild is not None else None
-    base_variant = astro_base_variant(image)
-    known_clean = _ASTRO_RUNTIME.match(image) is not None  # the -base tags have none
+    base_variant = runtime_base_variant(image, runtimes)
+    known_clean = _runtime_tag(image, runtimes) is not None  # the -base tags have none
     if triggers is None and not base_variant and not known_clean and facts is not None:
         why = facts.unknown_because
         if why is None:  # the triggers were not asked for
@@ -61,9 +62,19 @@ def builder_root(
     )
 
 
-def astro_base_variant(image: str) -> str | None:
-    """`...astro-runtime:X-base` for an Astronomer runtime image tagged without -base."""
-    match = _ASTRO_RUNTIME.match(image)
-    if not match or match.group("tag").endswith("-base"):
+def _runtime_tag(image: str, runtimes: tuple[str, ...]) -> tuple[str, str] | None:
+    """(repository, tag) of an image of a known Runtime repository."""
+    match = _TAGGED.match(image)
+    if not match or match.group("repo") not in runtimes:
         return None
-    return f"{match.group('repo')}:{match.group('tag')}-base"
+    return match.group("repo"), match.group("tag")
+
+
+def runtime_base_variant(image: str, runtimes: tuple[str, ...]) -> str | None:
+    """`<repository>:<tag>-base` for an Astronomer Runtime image (any of `runtimes`)
+    tagged without -base: Runtime 2's `quay.io/astronomer/astro-runtime:12.6.0`, Runtime
+    3's `astrocrpublic.azurecr.io/runtime:3.1-1`."""
+    found = _runtime_tag(image, runtimes)
+    if found is None or found[1].endswith("-base"):
+        return None
+    return f"{found[0]}:{found[1]}-base"

@@ -330,7 +330,12 @@ class _Planner:
         if root not in self.builders:
             image = expand(root.base, self.global_args, strict=False)
             self.builders[root], note = builder_root(
-                root, image, self.facts.images.get(image), first, self.settings.builder_image
+                root,
+                image,
+                self.facts.images.get(image),
+                first,
+                self.settings.builder_image,
+                self.settings.runtime_repositories,
             )
             if note:
                 self.notes.append(note)

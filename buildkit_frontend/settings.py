@@ -39,6 +39,8 @@ class BuildSettings:
     uv_version: str = defaults.DEFAULT_UV_VERSION
     uv_image: str | None = None  # None: uv from PyPI
     builder_image: str | None = None
+    #: Astronomer Runtime repositories, whose `<tag>-base` images have no ONBUILD triggers.
+    runtime_repositories: tuple[str, ...] = defaults.RUNTIME_REPOSITORIES
     #: The BuildKit secrets install steps mount (SECRET_IDS), from PYENV_SECRETS.
     secrets: tuple[str, ...] = ()
     #: Defaults of the ARGs the source provider's stages declare (BUILD_ARG_DEFAULTS).
@@ -91,6 +93,7 @@ def resolve_settings(
         ),
         uv_image=checked(defaults.UV_IMAGE_ARG, REFERENCE, "an image reference"),
         builder_image=checked(defaults.BUILDER_ARG, REFERENCE, "an image reference"),
+        runtime_repositories=_repositories(value(defaults.RUNTIME_REPOSITORIES_ARG)),
         secrets=_secret_ids(value(defaults.SECRETS_ARG)),
         source_args={
             "PYENV_PYTHON_MIRROR": _without_credentials(
@@ -125,6 +128,22 @@ def _without_credentials(name: str, url: str) -> str:
             "its SHA-256: --sha256), or reach it through a proxy that adds them",
         )
     return url
+
+
+def _repositories(text: str | None) -> tuple[str, ...]:
+    """The known Runtime repositories and those PYENV_RUNTIME_REPOSITORIES adds (comma or
+    space separated), each an image repository without a tag."""
+    found = list(defaults.RUNTIME_REPOSITORIES)
+    for repository in (text or "").replace(",", " ").split():
+        if not REPOSITORY.fullmatch(repository):
+            raise PyenvError(
+                f"build arg {defaults.RUNTIME_REPOSITORIES_ARG} names {redacted(repository)!r}, "
+                "not an image repository",
+                hint="name repositories without a tag: registry.example/astronomer/runtime",
+            )
+        if repository not in found:
+            found.append(repository)
+    return tuple(found)
 
 
 def _secret_ids(text: str | None) -> tuple[str, ...]:

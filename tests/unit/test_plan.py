@@ -215,6 +215,38 @@ def test_image_with_onbuild_triggers_needs_a_builder():
     assert builders_of(unknown) == ["other:1"]
 
 
+@pytest.mark.parametrize(
+    ("image", "base"),
+    [
+        ("astrocrpublic.azurecr.io/runtime:3.1-1", "astrocrpublic.azurecr.io/runtime:3.1-1-base"),
+        ("quay.io/astronomer/astro-runtime:12.6.0", "quay.io/astronomer/astro-runtime:12.6.0-base"),
+        ("astronomer/astro-runtime:11.3.0", "astronomer/astro-runtime:11.3.0-base"),
+    ],
+)
+def test_runtime_images_of_both_registries_build_from_their_base_tag(image, base):
+    result = plan(f"FROM {image}\nPYENV 3.13 x\n")
+    assert builders_of(result) == [base]
+    assert f"those stages start FROM {base}" in result.notes[0]
+    assert builders_of(plan(f"FROM {base}\nPYENV 3.13 x\n")) == [base]
+    # The engine's answer wins over the name: a Runtime image it knows has no triggers.
+    clean = plan(f"FROM {image}\nPYENV 3.13 x\n", images=Images(DEBIAN, {image: []}))
+    assert builders_of(clean) == [image]
+
+
+def test_a_runtime_mirror_is_known_through_a_build_arg():
+    text = "FROM registry.example:5000/astro/runtime:3.1-1\nPYENV 3.13 x\n"
+    assert builders_of(plan(text)) == ["registry.example:5000/astro/runtime:3.1-1"]
+    mirrored = plan(
+        text, build_args={"PYENV_RUNTIME_REPOSITORIES": "registry.example:5000/astro/runtime"}
+    )
+    assert builders_of(mirrored) == ["registry.example:5000/astro/runtime:3.1-1-base"]
+    message = error_of(text, build_args={"PYENV_RUNTIME_REPOSITORIES": "bad repo:tag"})
+    assert "PYENV_RUNTIME_REPOSITORIES names 'repo:tag', not an image repository" in message
+    # A digest-pinned image names no -base twin: its triggers decide.
+    pinned = "astrocrpublic.azurecr.io/runtime@sha256:" + "a" * 64
+    assert builders_of(plan(f"FROM {pinned}\nPYENV 3.13 x\n")) == [pinned]
+
+
 def test_user_stage_keeps_its_onbuild_base():
     out = render_text("FROM quay.io/astronomer/astro-runtime:12.6.0\nPYENV 3.13 x\n")
     assert "FROM quay.io/astronomer/astro-runtime:12.6.0-base AS pyenv-python-3.13-copy\n" in out
