@@ -25,15 +25,17 @@ UNKNOWN = grpc.StatusCode.UNKNOWN.value[0]
 _FAILED_PROCESS = re.compile(r'^process ".*" did not complete successfully: ', re.DOTALL)
 
 
-def source_detail(filename: str, text: bytes, start: int, end: int) -> bytes:
-    """An errdefs.Source detail pointing at lines `start`..`end` (1-based)."""
+def source_detail(filename: str, text: bytes, *ranges: tuple[int, int]) -> bytes:
+    """An errdefs.Source detail pointing at each of `ranges`, (start, end) lines
+    (1-based): BuildKit shows every range of one source, as it does for its own errors
+    about two instructions."""
     source = {
         "info": {
             "filename": filename,
             "data": base64.b64encode(text).decode("ascii"),
             "language": "Dockerfile",
         },
-        "ranges": [{"start": {"line": start}, "end": {"line": end}}],
+        "ranges": [{"start": {"line": start}, "end": {"line": end}} for start, end in ranges],
     }
     return json.dumps(source).encode("utf-8")
 
@@ -43,8 +45,9 @@ def status_of(error: PyenvError, filename: str, text: bytes) -> errdefs_pb2.Stat
     message = error.message + (f" ({error.hint})" if error.hint else "")
     # UNKNOWN: BuildKit prefixes the message with any other code's name, at every hop.
     status = errdefs_pb2.Status(code=UNKNOWN, message=message)
-    if error.where is not None:
-        value = source_detail(filename, text, error.where.start, error.where.end)
+    ranges = [(at.start, at.end) for at in error.ranges if at.file == error.ranges[0].file]
+    if ranges:
+        value = source_detail(filename, text, *ranges)
         status.details.add(type_url=SOURCE_TYPE_URL, value=value)
     return status
 

@@ -130,6 +130,17 @@ def test_our_errors_carry_the_users_line():
     assert source["info"]["filename"] == "Dockerfile"
 
 
+def test_an_error_about_two_lines_points_at_both():
+    text = "FROM a\nPYENV 3.13 x\nPYENV 3.12 X\n"
+    with pytest.raises(PyenvError) as raised:
+        plan_dockerfile(text, "Dockerfile", images=debian())
+    source = source_of(status_of(raised.value, "Dockerfile", text.encode()))
+    assert source["ranges"] == [
+        {"start": {"line": 3}, "end": {"line": 3}},
+        {"start": {"line": 2}, "end": {"line": 2}},
+    ]
+
+
 def test_errors_without_a_line_have_no_source():
     status = status_of(PyenvError("cannot read"), "Dockerfile", b"")
     assert list(status.details) == []
