@@ -4,13 +4,17 @@ inline credentials; what the venv stage copies, and the errors at the PYENV line
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from buildkit_frontend.context import LocalContext
 from buildkit_frontend.errors import PyenvError
 from buildkit_frontend.plan import VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
+from buildkit_frontend.requirements import credential_lines, logical_lines, option_words
 from tests.bed.fixtures import write_context
 from tests.unit.facts import debian
 
@@ -295,3 +299,65 @@ def test_bad_locked_environments_are_errors_at_the_line(tmp_path, files, message
     text = error_of(tmp_path, project)
     assert text.startswith("Dockerfile:2: ")
     assert message in text
+
+
+# How the linear readers of requirements.py compare with what they replace: shlex (as
+# pip splits an options line) and pip's comment pattern.
+_PIP_COMMENT = re.compile(r"(^|\s+)#.*$")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t\r\n'\"\\ab#=\u00a0", max_size=24))
+def test_an_options_line_splits_as_shlex_splits_it(line):
+    try:
+        expected: object = shlex.split(line)
+    except ValueError as error:
+        expected = str(error)
+    try:
+        found: object = option_words(line)
+    except ValueError as error:
+        found = str(error)
+    assert found == expected
+
+
+def _pip_logical_lines(text):
+    """logical_lines with pip's pattern (and time quadratic in a line's length)."""
+    found, pending, start, continued = [], "", 0, False
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not continued:
+            start = number  # a line that an empty one continues counts from there
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            continued = True
+            continue
+        line = _PIP_COMMENT.sub("", pending + raw).strip()
+        pending, continued = "", False
+        if line:
+            found.append((start, line))
+    if pending and _PIP_COMMENT.sub("", pending).strip():
+        found.append((start, _PIP_COMMENT.sub("", pending).strip()))
+    return found
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t#ab\\\n\u00a0\u2028", max_size=24))
+def test_comments_are_dropped_as_pip_drops_them(text):
+    assert logical_lines(text) == _pip_logical_lines(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("https://user:pass@host/simple\n", [1]),
+        ("-i https://token@host/simple\n", [1]),
+        ("pkg @ git+ssh://git@host/pkg.git\n", []),
+        ("x 1http://a@b\n", [1]),
+        ("-i https://${USER}:${TOKEN}@host\n", []),
+        ("a://b@c ftp://u:p@host\n", [1]),
+        ("a://b@c\nftp://u:p@host\n", [2]),
+        ("://user:pass@host\n", []),
+        ("9://user:pass@host\n", []),
+    ],
+)
+def test_credentials_are_found_in_any_url(text, lines):
+    assert credential_lines(text) == lines
