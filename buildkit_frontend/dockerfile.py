@@ -35,8 +35,14 @@ _GO_SPACE = (
 )
 # What splits the keyword from its arguments (BuildKit's reWhitespace).
 _KEYWORD_SPLIT = re.compile(r"[\t\v\f\r ]+")
-# A directive line after its `#` and white space; \s is ASCII as in Go's RE2.
-_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+# A directive line after its `#` and white space, up to its value (BuildKit's pattern
+# is `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, whose value `_directive_value` finds
+# in one pass); \s is ASCII as in Go's RE2.
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=")
+_RE2_SPACE = "\t\n\f\r "
+#: The longest line BuildKit's parser reads, in bytes without its newline (its line
+#: scanner's buffer, bufio.MaxScanTokenSize, holds the newline too).
+MAX_LINE_BYTES = 65535
 _DIRECTIVE_NAMES = frozenset({"syntax", "escape", "check"})
 # A heredoc word: optional file descriptor, <<, optional -, and the name.
 _HEREDOC_WORD = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
@@ -142,8 +148,20 @@ def parse(text: str, filename: str = "Dockerfile") -> ParsedDockerfile:
     """Parse Dockerfile `text`; `filename` is only used to name it in messages.
 
     Raises PyenvError where BuildKit's parser fails (an unterminated heredoc, a bad or
-    repeated directive)."""
-    return _Reader(filename, split_lines(text)).read()
+    repeated directive, a line longer than it reads)."""
+    lines = split_lines(text)
+    long_line = _too_long(lines)
+    if long_line is not None:
+        # BuildKit stops reading there; its message names the line before this one.
+        size = len(lines[long_line].rstrip("\n").encode("utf-8", "surrogateescape"))
+        raise PyenvError(
+            f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}",
+            SourceRange(filename, long_line + 1, long_line + 1),
+            lines[long_line][:200] + "...",
+            f"this line is {size} bytes long; BuildKit reads lines of at most "
+            f"{MAX_LINE_BYTES} bytes (split a long one with the escape character)",
+        )
+    return _Reader(filename, lines).read()
 
 
 def _trim_newline(line: str) -> str:
@@ -222,11 +240,11 @@ class _Reader:
     def _maybe_directive(self, line: str, index: int) -> None:
         if self.directives_done:
             return
-        match = _DIRECTIVE.match(line[1:].lstrip(_GO_SPACE)) if line.startswith("#") else None
-        if not match or match.group(1).lower() not in _DIRECTIVE_NAMES:
+        found = _directive(line[1:].lstrip(_GO_SPACE)) if line.startswith("#") else None
+        if not found or found[0].lower() not in _DIRECTIVE_NAMES:
             self.directives_done = True
             return
-        name, value = match.group(1).lower(), match.group(2)
+        name, value = found[0].lower(), found[1]
         if any(d.name == name for d in self.directives):
             raise self.fail(f"only one {name} parser directive can be used", index, index)
         if name == "escape":
@@ -346,6 +364,28 @@ class _Positions:
         if index - self.starts[number] >= len(piece.text):
             return None
         return piece.line, piece.column + index - self.starts[number]
+
+
+def _directive(text: str) -> tuple[str, str] | None:
+    """(name, value) of a directive's text after its `#`, as BuildKit's pattern reads
+    it, or None. The value is the text after `=`, white space trimmed, or when that
+    leaves nothing its last white space character (what the lazy `(.+?)` takes)."""
+    match = _DIRECTIVE.match(text)
+    if not match:
+        return None
+    rest = text[match.end() :]
+    value = rest.strip(_RE2_SPACE) or rest[-1:]
+    return (match.group(1), value) if value else None
+
+
+def _too_long(lines: tuple[str, ...]) -> int | None:
+    """The index of the first line longer than BuildKit's parser reads, or None."""
+    for index, line in enumerate(lines):
+        if len(line) > MAX_LINE_BYTES // 4:  # shorter lines cannot be too long
+            size = len(line.rstrip("\n").encode("utf-8", "surrogateescape"))
+            if size > MAX_LINE_BYTES:
+                return index
+    return None
 
 
 def _continuation_pattern(escape: str) -> re.Pattern[str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from buildkit_frontend.dockerfile import parse
+import pytest
+
+from buildkit_frontend.dockerfile import MAX_LINE_BYTES, parse
+from buildkit_frontend.errors import PyenvError
 
 
 def keywords(text: str) -> list[tuple[str, int, int]]:
@@ -60,3 +63,32 @@ def test_crlf_and_missing_final_newline():
     parsed = parse(text)
     assert parsed.lines == ("FROM a\r\n", "PYENV 3.13 x\r\n", "CMD y")
     assert parsed.instructions[1].value.split() == ["3.13", "x"]
+
+
+# BuildKit's parser reads a line of at most 65535 bytes, newline not counted (its line
+# scanner's buffer of 64 KiB holds the newline); a longer one fails the build with this
+# message, which names the line before it (ours names the line itself). Checked with
+# tools/buildkit-parse on lines of 65535 and 65536 bytes, with and without a final
+# newline, and with CRLF (the CR counts).
+@pytest.mark.parametrize(
+    ("line", "ok"),
+    [
+        ("RUN " + "a" * (MAX_LINE_BYTES - 4) + "\n", True),
+        ("RUN " + "a" * (MAX_LINE_BYTES - 4), True),
+        ("RUN " + "a" * (MAX_LINE_BYTES - 6) + "é\n", True),
+        ("RUN " + "a" * (MAX_LINE_BYTES - 3) + "\n", False),
+        ("RUN " + "a" * (MAX_LINE_BYTES - 3), False),
+        ("RUN " + "a" * (MAX_LINE_BYTES - 4) + "\r\n", False),
+        ("RUN " + "a" * (MAX_LINE_BYTES - 5) + "é\n", False),
+    ],
+)
+def test_a_line_longer_than_buildkit_reads_is_an_error(line, ok):
+    text = "FROM a\n" + line
+    if ok:
+        assert [i.keyword for i in parse(text).instructions] == ["FROM", "RUN"]
+        return
+    with pytest.raises(PyenvError) as raised:
+        parse(text)
+    assert raised.value.message == "dockerfile line greater than max allowed size of 65535"
+    assert raised.value.where.start == 2
+    assert "bytes long" in raised.value.hint

@@ -38,10 +38,12 @@ def _seconds(read: Callable[[str], object], text: str) -> float:
     return time.perf_counter() - start
 
 
-def assert_linear(read: Callable[[str], object], make: Callable[[int], str]) -> None:
-    """`read(make(size))` grows about linearly with size, up to 4 MB inputs."""
+def assert_linear(
+    read: Callable[[str], object], make: Callable[[int], str], largest: int = 4 * MB
+) -> None:
+    """`read(make(size))` grows about linearly with size, up to `largest` inputs."""
     size, previous = KB, 0.0
-    while size <= 4 * MB:
+    while size <= largest:
         text = make(size)
         took = _seconds(read, text)
         if took >= 8 * max(previous, _FLOOR):
@@ -126,3 +128,23 @@ def test_planning_reads_a_large_apt_file_in_linear_time(case):
     assert_linear(
         lambda text: _plan({"Dockerfile": dockerfile, "packages.txt": text}), APT_FILES[case]
     )
+
+
+#: Dockerfiles with a long directive, instruction or heredoc, or very many of them.
+DOCKERFILES = {
+    "a directive with spaces": lambda n: "# syntax=x" + " " * n + "y\nFROM img\n",
+    "a long line": lambda n: "FROM img\nRUN " + "a" * n + "\n",
+    "continuation lines": lambda n: "FROM img\nRUN x" + _repeat(" \\\n y", n) + "\n",
+    "continuation and comment lines": lambda n: "FROM img\nRUN x" + _repeat("\\\n#\n", n),
+    "heredoc lines": lambda n: "FROM img\nRUN <<EOF\n" + _repeat("x\n", n) + "EOF\n",
+    "instructions": lambda n: "FROM img\n" + _repeat("ENV A=b\n", n),
+    "flags": lambda n: "FROM img\nCOPY " + _repeat("--a=b ", n) + "x y\n",
+    "quoted flags": lambda n: "FROM img\nCOPY --a='" + _repeat("b \\\n", n) + "' x y\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(DOCKERFILES))
+def test_a_dockerfile_is_read_in_linear_time(case):
+    # Up to 1 MB: a line longer than 64 KB is an error (as in BuildKit), so only the
+    # cases of many lines grow beyond that, and a Dockerfile of 1 MB is already odd.
+    assert_linear(lambda text: plan_dockerfile(text, "Dockerfile"), DOCKERFILES[case], MB)
