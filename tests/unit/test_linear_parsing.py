@@ -30,12 +30,13 @@ _FLOOR = 0.02
 
 
 def _seconds(read: Callable[[str], object], text: str) -> float:
-    """How long `read(text)` takes; refusing bad input is fine, taking hours is not."""
+    """The processor time `read(text)` takes (other work on the machine does not count);
+    refusing bad input is fine, taking hours is not."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     with contextlib.suppress(PyenvError, RequirementsProblem):
         read(text)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def assert_linear(
@@ -46,10 +47,14 @@ def assert_linear(
     while size <= largest:
         text = make(size)
         took = _seconds(read, text)
-        if took >= 8 * max(previous, _FLOOR):
-            # Measured again (the least disturbed of two) before it counts as a failure.
+        for _ in range(3):
+            if took < 8 * max(previous, _FLOOR):
+                break
+            # Measured again (the least disturbed of the runs) before it counts as a
+            # failure: other work on the machine may have slowed one run down.
             previous = min(previous, _seconds(read, make(size // 4)))
             took = min(took, _seconds(read, text))
+        else:
             assert took < 8 * max(previous, _FLOOR), (
                 f"{len(text)} characters took {took:.3f}s, a quarter of that took "
                 f"{previous:.3f}s: not linear"
@@ -148,3 +153,32 @@ def test_a_dockerfile_is_read_in_linear_time(case):
     # Up to 1 MB: a line longer than 64 KB is an error (as in BuildKit), so only the
     # cases of many lines grow beyond that, and a Dockerfile of 1 MB is already odd.
     assert_linear(lambda text: plan_dockerfile(text, "Dockerfile"), DOCKERFILES[case], MB)
+
+
+#: uv.lock files, odd and ordinary (Python's TOML reader is quadratic in the parts of
+#: one dotted key: such a key is refused before it is read).
+LOCK_FILES = {
+    "a dotted key": lambda n: "version = 1\n" + "a" + _repeat(".a", n) + " = 1\n",
+    "a dotted table header": lambda n: "version = 1\n[" + _repeat("a.", n) + "a]\n",
+    "quoted key parts": lambda n: "version = 1\n" + _repeat('"a".', n) + "a = 1\n",
+    "a comment": lambda n: "version = 1\n#" + "#" * n + "\n[[package]]\n",
+    "spaces": lambda n: "version = 1\n" + " " * n + "\n[[package]]\n",
+    "a long string": lambda n: 'version = 1\n[[package]]\nname = "' + "a" * n + '"\n',
+    "packages": lambda n: "version = 1\n" + _repeat('[[package]]\nname = "a.b.c"\n', n),
+    "nested arrays": lambda n: "version = 1\nx = " + "[" * n + "\n",
+    "nested tables": lambda n: "version = 1\nx = " + _repeat("{a=", n) + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOCK_FILES))
+def test_a_lock_file_is_read_in_linear_time(case):
+    def plan(text: str) -> object:
+        files = {"app/pyproject.toml": "[project]\nname = 'app'\n", "app/uv.lock": text}
+        context = Context(
+            {k: v.encode() for k, v in files.items()}, is_directory=lambda p: p == "app"
+        )
+        return plan_dockerfile(
+            "FROM img\nPYENV 3.13 app app\n", "Dockerfile", context=context, images=debian()
+        )
+
+    assert_linear(plan, LOCK_FILES[case])

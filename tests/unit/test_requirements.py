@@ -16,7 +16,7 @@ from buildkit_frontend.plan import VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
 from buildkit_frontend.requirements import credential_lines, logical_lines, option_words
 from tests.bed.fixtures import write_context
-from tests.unit.facts import debian
+from tests.unit.facts import Context, debian
 
 TEAM_PROJECT = {
     "Dockerfile": "FROM img\nPYENV 3.13 etl reqs/etl.txt\nPYENV 3.13 other other.txt\n",
@@ -263,8 +263,8 @@ def test_bad_system_packages_are_errors_at_the_line(tmp_path, flag, packages, me
 UV_PROJECT = {
     "Dockerfile": "FROM img\nPYENV 3.13 project app\nPYENV 3.13 pinned app/pylock.toml\n",
     "app/pyproject.toml": "[project]\nname = 'app'\nversion = '0.1.0'\n",
-    "app/uv.lock": "version = 1\n",
-    "app/pylock.toml": 'lock-version = "1.0"\n',
+    "app/uv.lock": 'version = 1\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n',
+    "app/pylock.toml": 'lock-version = "1.0"\n\n[[packages]]\nname = "six"\n',
 }
 
 
@@ -299,6 +299,46 @@ def test_bad_locked_environments_are_errors_at_the_line(tmp_path, files, message
     text = error_of(tmp_path, project)
     assert text.startswith("Dockerfile:2: ")
     assert message in text
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"app/uv.lock": "version = 1\n[[package]\n"},
+            "app/uv.lock is not valid TOML: Expected ']]' at the end of an array declaration "
+            "(at line 2, column 10)",
+        ),
+        (
+            {"app/pylock.toml": 'lock-version = "1.0"\npackages = [\n'},
+            "app/pylock.toml is not valid TOML: ",
+        ),
+        ({"app/uv.lock": b"version = 1\n# \xff\n"}, "app/uv.lock is not UTF-8 text (byte 14)"),
+        ({"app/uv.lock": '[[package]]\nname = "app"\n'}, "app/uv.lock has no `version`"),
+        ({"app/uv.lock": 'version = "1"\n[[package]]\n'}, "app/uv.lock has no `version`"),
+        ({"app/uv.lock": "version = 1\n"}, "app/uv.lock has no [[package]] tables"),
+        ({"app/uv.lock": "version = 1\npackage = 3\n"}, "app/uv.lock has no [[package]] tables"),
+        ({"app/pylock.toml": "[[packages]]\n"}, "app/pylock.toml has no `lock-version`"),
+        ({"app/pylock.toml": 'lock-version = "1.0"\n'}, "has no [[packages]] tables"),
+        ({"app/pylock.toml": 'lock-version = "1.0"\n[packages]\n'}, "no [[packages]] tables"),
+        ({"app/uv.lock": "version = 1\n[[package]]\n" + "a" + ".a" * 40 + " = 1\n"}, "41 parts"),
+        ({"app/uv.lock": "version = 1\nx = " + "[" * 5000 + "\n"}, "nested too deeply"),
+    ],
+)
+def test_a_malformed_lock_file_is_an_error_at_the_line(files, message):
+    project = {**UV_PROJECT, **files}
+    encoded = {
+        name: text if isinstance(text, bytes) else text.encode() for name, text in project.items()
+    }
+    context = Context(encoded, is_directory=lambda path: path == "app")
+    with pytest.raises(PyenvError) as raised:
+        plan_dockerfile(project["Dockerfile"], "Dockerfile", context=context, images=debian())
+    text = str(raised.value)
+    pylock = "app/pylock.toml" in files
+    assert text.startswith(f"Dockerfile:{3 if pylock else 2}: "), text
+    assert message in text
+    hint = "uv export --format pylock.toml" if pylock else "uv lock"
+    assert hint in text
 
 
 # How the linear readers of requirements.py compare with what they replace: shlex (as
