@@ -344,18 +344,35 @@ def _inside(path: str, shown: str, where: str, kind: str) -> str:
     return normal
 
 
-def package_list(text: str, name: str) -> list[str]:
-    """The Debian package names of an Astro-style packages.txt (whitespace-separated,
-    `#` comments); RequirementsProblem names the file and line of a bad one."""
-    from .pyenv_grammar import DEBIAN_PACKAGE
+#: A package as apt-get install takes one, `name[:arch][=version]`: a name per Debian
+#: policy 5.6.7 (lower case, digits, + - ., two or more, first alphanumeric), an
+#: architecture (amd64, arm64, i386), a version of policy 5.6.12's characters
+#: ([epoch:]upstream[-revision]: digits for the epoch, then alphanumerics and . + ~ -).
+#: None of them is special to the shell, which splits the list into words at build time.
+APT_PACKAGE = re.compile(
+    r"[a-z0-9][a-z0-9+.-]+(?::[a-z0-9-]+)?(?:=(?:[0-9]+:)?[A-Za-z0-9](?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)?"
+)
+#: What the shell splits words at (its IFS): nothing else separates two names.
+_IFS = re.compile(r"[ \t\n]+")
+APT_PACKAGE_HINT = (
+    "list packages as apt-get takes them, name[:arch][=version] (libpq-dev, "
+    "libc6:amd64, libpq-dev=15.8-0+deb12u1), separated by spaces, tabs or lines"
+)
 
+
+def package_list(text: str, name: str) -> list[str]:
+    """The Debian packages of an Astro-style packages.txt, read as venv-build.sh reads
+    it at build time: CRs dropped, from `#` to the end of a line a comment, words split
+    at spaces, tabs and newlines; RequirementsProblem names the file and line of a word
+    that is no package (anything else, a no-break space or a `$`, is part of a word)."""
     names = []
-    for number, line in enumerate(text.splitlines(), 1):
-        for word in line.split("#", 1)[0].split():
-            if not DEBIAN_PACKAGE.fullmatch(word):
+    for number, line in enumerate(text.replace("\r", "").split("\n"), 1):
+        for word in _IFS.split(line.split("#", 1)[0]):
+            if not word:
+                continue
+            if not APT_PACKAGE.fullmatch(word):
                 raise RequirementsProblem(
-                    f"{name}:{number}: {word!r} is not a Debian package name",
-                    "list package names (lower case, digits, + - .), one or more a line",
+                    f"{name}:{number}: {word!r} is not a Debian package name", APT_PACKAGE_HINT
                 )
             names.append(word)
     return names
