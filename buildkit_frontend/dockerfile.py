@@ -22,6 +22,7 @@ tests/unit/test_buildkit_parse.py checks this module against it.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -63,6 +64,25 @@ class Directive:
 
     name: str
     value: str
+    line: int  # 0-based
+
+    @property
+    def image(self) -> str:
+        """For a syntax directive, its image: the value up to the first space (what
+        BuildKit runs; the rest are options for it, `# syntax=img key=value`)."""
+        return self.value.split(" ", 1)[0]
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """The frontend a Dockerfile asks for, found as BuildKit's dockerfile.v0 finds it
+    before it forwards the build there (parser.DetectSyntax): `# syntax=` among the
+    first lines' directives, also after a `#!` first line and as `// syntax=`. It need
+    not be one of Parse's directives (after `#!` it is not), and Parse's may not be it
+    (DetectSyntax takes no white space before the `#`)."""
+
+    image: str  # the value up to its first space: the image BuildKit runs
+    value: str  # the whole value, options for the frontend included
     line: int  # 0-based
 
 
@@ -125,6 +145,8 @@ class ParsedDockerfile:
     instructions: tuple[Instruction, ...]
     escape: str = "\\"
     warnings: tuple[ParseWarning, ...] = ()
+    #: The `# syntax=` line BuildKit forwards the build by, if any (see Syntax).
+    syntax: Syntax | None = None
 
     def where(self, instruction: Instruction) -> SourceRange:
         """The 1-based line range of `instruction`, for error messages."""
@@ -161,7 +183,34 @@ def parse(text: str, filename: str = "Dockerfile") -> ParsedDockerfile:
             f"this line is {size} bytes long; BuildKit reads lines of at most "
             f"{MAX_LINE_BYTES} bytes (split a long one with the escape character)",
         )
-    return _Reader(filename, lines).read()
+    parsed = _Reader(filename, lines).read()
+    return dataclasses.replace(parsed, syntax=detect_syntax(lines))
+
+
+def detect_syntax(lines: tuple[str, ...]) -> Syntax | None:
+    """The frontend the Dockerfile of `lines` asks for, as BuildKit's DetectSyntax finds
+    it: a first line starting `#!` (after a BOM) is skipped, then the directives are
+    read from the top (each line as it is, one CR dropped; no white space before the
+    `#`) up to the first line that is not one, with `#` and, when that finds no syntax,
+    with `//`. (DetectSyntax's last resort, a JSON document's "syntax" key, is no
+    Dockerfile this module reads.)"""
+    start = 1 if lines and lines[0].removeprefix(_BOM).startswith("#!") else 0
+    for comment in ("#", "//"):
+        seen: set[str] = set()
+        for index in range(start, len(lines)):
+            line = lines[index].removesuffix("\n").removesuffix("\r")
+            if index == 0:
+                line = line.removeprefix(_BOM)
+            if not line.startswith(comment):
+                break
+            found = _directive(line[len(comment) :].lstrip(_GO_SPACE))
+            name = found[0].lower() if found else None
+            if found is None or name not in _DIRECTIVE_NAMES or name in seen:
+                break  # not a directive, or a repeated one: BuildKit stops there
+            if name == "syntax":
+                return Syntax(found[1].split(" ", 1)[0], found[1], index)
+            seen.add(name)
+    return None
 
 
 def _trim_newline(line: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildkit_frontend.dockerfile import MAX_LINE_BYTES, parse
+from buildkit_frontend.dockerfile import MAX_LINE_BYTES, Syntax, detect_syntax, parse, split_lines
 from buildkit_frontend.errors import PyenvError
 
 
@@ -92,3 +92,33 @@ def test_a_line_longer_than_buildkit_reads_is_an_error(line, ok):
     assert raised.value.message == "dockerfile line greater than max allowed size of 65535"
     assert raised.value.where.start == 2
     assert "bytes long" in raised.value.hint
+
+
+# The frontend BuildKit forwards a build to (parser.DetectSyntax), which is not always
+# one of Parse's directives; tests/fixtures/buildkit-parse/syntax-*.Dockerfile hold
+# BuildKit's own reading of these (the image; the line is the one it reads).
+@pytest.mark.parametrize(
+    ("head", "syntax"),
+    [
+        ("# syntax=img:1\n", Syntax("img:1", "img:1", 0)),
+        ("#!/bin/sh\n# syntax=img:1\n", Syntax("img:1", "img:1", 1)),
+        ("\ufeff#!/bin/sh\n# syntax=img:1\n", Syntax("img:1", "img:1", 1)),
+        ("# syntax=img:1 key=value a\n", Syntax("img:1", "img:1 key=value a", 0)),
+        ("# syntax=img:1\tkey=value\n", Syntax("img:1\tkey=value", "img:1\tkey=value", 0)),
+        ("# escape=`\n# SYNTAX = img:1 \r\n", Syntax("img:1", "img:1", 1)),
+        ("// syntax=img:1\n", Syntax("img:1", "img:1", 0)),
+        ("  # syntax=img:1\n", None),  # Parse's directive, not DetectSyntax's
+        ("#!/bin/sh\n\n# syntax=img:1\n", None),
+        ("# check=skip=all\n#!/bin/sh\n# syntax=img:1\n", None),
+        ("# escape=`\n# escape=`\n# syntax=img:1\n", None),
+        ("# other=x\n# syntax=img:1\n", None),
+    ],
+)
+def test_the_syntax_line_buildkit_forwards_by(head, syntax):
+    assert detect_syntax(split_lines(head + "FROM a\n")) == syntax
+
+
+def test_a_parsed_dockerfile_knows_its_syntax_line():
+    parsed = parse("#!/bin/sh\n# syntax=img:1 a=b\nFROM a\n")
+    assert parsed.directives == ()  # for Parse the #! line ends the directives
+    assert parsed.syntax == Syntax("img:1", "img:1 a=b", 1)
