@@ -187,6 +187,39 @@ def parse(text: str, filename: str = "Dockerfile") -> ParsedDockerfile:
     return dataclasses.replace(parsed, syntax=detect_syntax(lines))
 
 
+def decode_dockerfile(data: bytes, filename: str) -> str | None:
+    """The text of Dockerfile `data` (UTF-8, a BOM dropped); None when it is not UTF-8
+    and has no PYENV instruction as BuildKit's parser finds instructions, so the caller
+    passes the file through unchanged (BuildKit reads bytes, and builds it).
+
+    A file that is not UTF-8 and has a PYENV instruction (ONBUILD PYENV too) is a
+    PyenvError naming the first byte that is not UTF-8 and its line."""
+    try:
+        return data.decode("utf-8").removeprefix(_BOM)
+    except UnicodeDecodeError as error:
+        at = error.start
+    # The bytes that are not UTF-8 kept as lone surrogates: not white space, no quote,
+    # no escape, as BuildKit's parser takes them (Go's U+FFFD for each).
+    text = data.decode("utf-8", "surrogateescape").removeprefix(_BOM)
+    try:
+        parsed = parse(text, filename)
+    except PyenvError:
+        return None  # BuildKit's parser fails on it as well, with its own message
+    if not any("PYENV" in (i.keyword, i.trigger) for i in parsed.instructions):
+        return None
+    line = data.count(b"\n", 0, at) + 1
+    start = data.rfind(b"\n", 0, at) + 1
+    end = data.find(b"\n", at)
+    shown = data[start : len(data) if end < 0 else end].decode("utf-8", "replace")
+    raise PyenvError(
+        f"{filename} is not UTF-8 text: byte 0x{data[at]:02x} on line {line}, column "
+        f"{at - start + 1} (file offset {at}), and it has a PYENV line to expand",
+        SourceRange(filename, line, line),
+        shown,
+        "save it as UTF-8 (a Dockerfile without PYENV lines is passed to BuildKit as it is)",
+    )
+
+
 def detect_syntax(lines: tuple[str, ...]) -> Syntax | None:
     """The frontend the Dockerfile of `lines` asks for, as BuildKit's DetectSyntax finds
     it: a first line starting `#!` (after a BOM) is skipped, then the directives are

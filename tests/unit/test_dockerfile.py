@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from buildkit_frontend.dockerfile import MAX_LINE_BYTES, Syntax, detect_syntax, parse, split_lines
+from buildkit_frontend.dockerfile import (
+    MAX_LINE_BYTES,
+    Syntax,
+    decode_dockerfile,
+    detect_syntax,
+    parse,
+    split_lines,
+)
 from buildkit_frontend.errors import PyenvError
 
 
@@ -122,3 +129,45 @@ def test_a_parsed_dockerfile_knows_its_syntax_line():
     parsed = parse("#!/bin/sh\n# syntax=img:1 a=b\nFROM a\n")
     assert parsed.directives == ()  # for Parse the #! line ends the directives
     assert parsed.syntax == Syntax("img:1", "img:1 a=b", 1)
+
+
+# A Dockerfile that is not UTF-8: BuildKit reads bytes, and builds it; only one with a
+# PYENV line (as BuildKit's parser finds instructions) is this frontend's to refuse.
+def test_utf8_is_decoded_without_its_bom():
+    assert decode_dockerfile(b"\xef\xbb\xbfFROM a\nPYENV 3.13 x\n", "Dockerfile") == (
+        "FROM a\nPYENV 3.13 x\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"FROM a\n# caf\xe9\nRUN echo \xff\n",
+        b"FROM a\nRUN <<EOF\nPYENV 3.13 x \xe9\nEOF\n",  # a heredoc body, no instruction
+        b"FROM a\n# PYENV 3.13 x \xe9\n",
+        b"FROM a\nRUN echo \xe9 \\\n  PYENV 3.13 x\n",  # a continuation, no instruction
+        b"\xff\xfeF\x00R\x00O\x00M\x00",  # UTF-16: BuildKit fails on it, not this frontend
+    ],
+)
+def test_a_dockerfile_that_is_not_utf8_and_has_no_pyenv_line_passes_through(data):
+    assert decode_dockerfile(data, "Dockerfile") is None
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"FROM a\n# caf\xe9\nPYENV 3.13 x\n", 2),
+        (b"FROM a\npyenv 3.13 x \xe9\n", 2),
+        (b"FROM a\nRUN true\nONBUILD PYENV 3.13 x\nRUN \xff\n", 4),
+        (b"# escape=`\nFROM a\nPYENV 3.13 `\n  x\nLABEL a=\xe9\xe9\n", 5),
+    ],
+)
+def test_a_dockerfile_that_is_not_utf8_with_a_pyenv_line_is_refused(data, line):
+    with pytest.raises(PyenvError) as raised:
+        decode_dockerfile(data, "Dockerfile")
+    error = raised.value
+    bad = next(b for b in data.split(b"\n")[line - 1] if b >= 0x80)
+    assert error.message.startswith(f"Dockerfile is not UTF-8 text: byte 0x{bad:02x} ")
+    assert f"on line {line}" in error.message
+    assert error.where.start == line
+    assert "save it as UTF-8" in error.hint
