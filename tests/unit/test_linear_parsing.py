@@ -145,6 +145,12 @@ DOCKERFILES = {
     "instructions": lambda n: "FROM img\n" + _repeat("ENV A=b\n", n),
     "flags": lambda n: "FROM img\nCOPY " + _repeat("--a=b ", n) + "x y\n",
     "quoted flags": lambda n: "FROM img\nCOPY --a='" + _repeat("b \\\n", n) + "' x y\n",
+    "a quoted ARG": lambda n: "ARG A='" + _repeat("a \\\n", n) + "'\nFROM img\nPYENV 3.13 x\n",
+    "an ARG of escapes": lambda n: "ARG A=" + _repeat('\\"\\\n', n) + "\nFROM img\n",
+    "an ARG of references": lambda n: "ARG A=" + _repeat("${A}$A\\\n", n) + "\nFROM img\n",
+    "an ARG of unclosed ${": lambda n: "ARG A=" + _repeat("${A:-\\\n", n) + "\nFROM img\n",
+    "a long PYENV word": lambda n: "FROM img\nPYENV 3.13 x '" + _repeat("r\\\n", n) + "'\n",
+    "a PYENV line of words": lambda n: "FROM img\nPYENV 3.13 x" + _repeat(" a\\\n", n) + "\n",
 }
 
 
