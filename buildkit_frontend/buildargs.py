@@ -160,10 +160,10 @@ def split_words(value: str, variables: Mapping[str, str], escape: str = "\\") ->
     ]
 
 
-def declared(instruction: Instruction, escape: str = "\\") -> list[tuple[str, str | None]]:
+def declared(instruction: Instruction) -> list[tuple[str, str | None]]:
     """The (name, default) pairs an ARG instruction declares, defaults still raw."""
     pairs = []
-    for word in shell_words(instruction.value, escape):
+    for word in shell_words(instruction.value, instruction.escape):
         name, sep, default = word.partition("=")
         pairs.append((name, default if sep else None))
     return pairs
@@ -180,15 +180,16 @@ def resolve(
     `build_args` (from --build-arg) win over defaults, which are expanded as BuildKit
     expands them (quotes and escapes consumed, the rest of a value kept as it is);
     `inherited` holds the global ARGs a stage's `ARG NAME` without a default takes its
-    value from. `dockerfile` (the one `instructions` are of) gives the escape
-    character and, for an error where BuildKit fails on a default, the line.
+    value from. Each instruction is read with its Dockerfile's escape character;
+    `dockerfile` (the one `instructions` are of) names the line of an error where
+    BuildKit fails on a default.
     """
-    escape = dockerfile.escape if dockerfile is not None else "\\"
     values: dict[str, str] = {}
     for instruction in instructions:
         if instruction.keyword != "ARG":
             continue
-        for name, default in declared(instruction, escape):
+        escape = instruction.escape
+        for name, default in declared(instruction):
             if name in build_args:
                 values[name] = build_args[name]
             elif default is not None:

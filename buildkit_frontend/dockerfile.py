@@ -125,6 +125,8 @@ class Instruction:
     flags: tuple[Flag, ...] = ()
     heredocs: tuple[Heredoc, ...] = ()
     trigger: str | None = None
+    #: The Dockerfile's escape character, with which its words are read.
+    escape: str = "\\"
 
 
 @dataclass(frozen=True)
@@ -379,7 +381,16 @@ class _Reader:
                 index = self._skip_body(heredoc, start, index)
         value = rest.strip(_GO_SPACE)
         instruction = Instruction(
-            keyword, value, start, index - 1, head_end, written, flags, heredocs, trigger
+            keyword,
+            value,
+            start,
+            index - 1,
+            head_end,
+            written,
+            flags,
+            heredocs,
+            trigger,
+            self.escape,
         )
         return instruction, index
 

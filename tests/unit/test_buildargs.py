@@ -154,3 +154,9 @@ def test_hundreds_of_nested_substitutions_are_refused_not_a_crash():
         process_word(word, {})
     assert "nested more deeply than buildkit-pyenv reads" in raised.value.message
     assert process_word("${A:-" * 50 + "x" + "}" * 50, {}) == "x"
+
+
+def test_arg_lines_are_read_with_the_dockerfiles_escape_character():
+    dockerfile = parse('# escape=`\nARG P=C:\\Python\\`$X Q=a`"b\nFROM img\n')
+    values = resolve(dockerfile.instructions, {})
+    assert values == {"P": "C:\\Python\\$X", "Q": 'a"b'}
