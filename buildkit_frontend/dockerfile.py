@@ -22,6 +22,7 @@ tests/unit/test_buildkit_parse.py checks this module against it.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -35,8 +36,14 @@ _GO_SPACE = (
 )
 # What splits the keyword from its arguments (BuildKit's reWhitespace).
 _KEYWORD_SPLIT = re.compile(r"[\t\v\f\r ]+")
-# A directive line after its `#` and white space; \s is ASCII as in Go's RE2.
-_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+# A directive line after its `#` and white space, up to its value (BuildKit's pattern
+# is `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, whose value `_directive_value` finds
+# in one pass); \s is ASCII as in Go's RE2.
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=")
+_RE2_SPACE = "\t\n\f\r "
+#: The longest line BuildKit's parser reads, in bytes without its newline (its line
+#: scanner's buffer, bufio.MaxScanTokenSize, holds the newline too).
+MAX_LINE_BYTES = 65535
 _DIRECTIVE_NAMES = frozenset({"syntax", "escape", "check"})
 # A heredoc word: optional file descriptor, <<, optional -, and the name.
 _HEREDOC_WORD = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
@@ -57,6 +64,25 @@ class Directive:
 
     name: str
     value: str
+    line: int  # 0-based
+
+    @property
+    def image(self) -> str:
+        """For a syntax directive, its image: the value up to the first space (what
+        BuildKit runs; the rest are options for it, `# syntax=img key=value`)."""
+        return self.value.split(" ", 1)[0]
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """The frontend a Dockerfile asks for, found as BuildKit's dockerfile.v0 finds it
+    before it forwards the build there (parser.DetectSyntax): `# syntax=` among the
+    first lines' directives, also after a `#!` first line and as `// syntax=`. It need
+    not be one of Parse's directives (after `#!` it is not), and Parse's may not be it
+    (DetectSyntax takes no white space before the `#`)."""
+
+    image: str  # the value up to its first space: the image BuildKit runs
+    value: str  # the whole value, options for the frontend included
     line: int  # 0-based
 
 
@@ -99,6 +125,8 @@ class Instruction:
     flags: tuple[Flag, ...] = ()
     heredocs: tuple[Heredoc, ...] = ()
     trigger: str | None = None
+    #: The Dockerfile's escape character, with which its words are read.
+    escape: str = "\\"
 
 
 @dataclass(frozen=True)
@@ -119,6 +147,8 @@ class ParsedDockerfile:
     instructions: tuple[Instruction, ...]
     escape: str = "\\"
     warnings: tuple[ParseWarning, ...] = ()
+    #: The `# syntax=` line BuildKit forwards the build by, if any (see Syntax).
+    syntax: Syntax | None = None
 
     def where(self, instruction: Instruction) -> SourceRange:
         """The 1-based line range of `instruction`, for error messages."""
@@ -142,8 +172,80 @@ def parse(text: str, filename: str = "Dockerfile") -> ParsedDockerfile:
     """Parse Dockerfile `text`; `filename` is only used to name it in messages.
 
     Raises PyenvError where BuildKit's parser fails (an unterminated heredoc, a bad or
-    repeated directive)."""
-    return _Reader(filename, split_lines(text)).read()
+    repeated directive, a line longer than it reads)."""
+    lines = split_lines(text)
+    long_line = _too_long(lines)
+    if long_line is not None:
+        # BuildKit stops reading there; its message names the line before this one.
+        size = len(lines[long_line].rstrip("\n").encode("utf-8", "surrogateescape"))
+        raise PyenvError(
+            f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}",
+            SourceRange(filename, long_line + 1, long_line + 1),
+            lines[long_line][:200] + "...",
+            f"this line is {size} bytes long; BuildKit reads lines of at most "
+            f"{MAX_LINE_BYTES} bytes (split a long one with the escape character)",
+        )
+    parsed = _Reader(filename, lines).read()
+    return dataclasses.replace(parsed, syntax=detect_syntax(lines))
+
+
+def decode_dockerfile(data: bytes, filename: str) -> str | None:
+    """The text of Dockerfile `data` (UTF-8, a BOM dropped); None when it is not UTF-8
+    and has no PYENV instruction as BuildKit's parser finds instructions, so the caller
+    passes the file through unchanged (BuildKit reads bytes, and builds it).
+
+    A file that is not UTF-8 and has a PYENV instruction (ONBUILD PYENV too) is a
+    PyenvError naming the first byte that is not UTF-8 and its line."""
+    try:
+        return data.decode("utf-8").removeprefix(_BOM)
+    except UnicodeDecodeError as error:
+        at = error.start
+    # The bytes that are not UTF-8 kept as lone surrogates: not white space, no quote,
+    # no escape, as BuildKit's parser takes them (Go's U+FFFD for each).
+    text = data.decode("utf-8", "surrogateescape").removeprefix(_BOM)
+    try:
+        parsed = parse(text, filename)
+    except PyenvError:
+        return None  # BuildKit's parser fails on it as well, with its own message
+    if not any("PYENV" in (i.keyword, i.trigger) for i in parsed.instructions):
+        return None
+    line = data.count(b"\n", 0, at) + 1
+    start = data.rfind(b"\n", 0, at) + 1
+    end = data.find(b"\n", at)
+    shown = data[start : len(data) if end < 0 else end].decode("utf-8", "replace")
+    raise PyenvError(
+        f"{filename} is not UTF-8 text: byte 0x{data[at]:02x} on line {line}, column "
+        f"{at - start + 1} (file offset {at}), and it has a PYENV line to expand",
+        SourceRange(filename, line, line),
+        shown,
+        "save it as UTF-8 (a Dockerfile without PYENV lines is passed to BuildKit as it is)",
+    )
+
+
+def detect_syntax(lines: tuple[str, ...]) -> Syntax | None:
+    """The frontend the Dockerfile of `lines` asks for, as BuildKit's DetectSyntax finds
+    it: a first line starting `#!` (after a BOM) is skipped, then the directives are
+    read from the top (each line as it is, one CR dropped; no white space before the
+    `#`) up to the first line that is not one, with `#` and, when that finds no syntax,
+    with `//`. (DetectSyntax's last resort, a JSON document's "syntax" key, is no
+    Dockerfile this module reads.)"""
+    start = 1 if lines and lines[0].removeprefix(_BOM).startswith("#!") else 0
+    for comment in ("#", "//"):
+        seen: set[str] = set()
+        for index in range(start, len(lines)):
+            line = lines[index].removesuffix("\n").removesuffix("\r")
+            if index == 0:
+                line = line.removeprefix(_BOM)
+            if not line.startswith(comment):
+                break
+            found = _directive(line[len(comment) :].lstrip(_GO_SPACE))
+            name = found[0].lower() if found else None
+            if found is None or name not in _DIRECTIVE_NAMES or name in seen:
+                break  # not a directive, or a repeated one: BuildKit stops there
+            if name == "syntax":
+                return Syntax(found[1].split(" ", 1)[0], found[1], index)
+            seen.add(name)
+    return None
 
 
 def _trim_newline(line: str) -> str:
@@ -222,11 +324,11 @@ class _Reader:
     def _maybe_directive(self, line: str, index: int) -> None:
         if self.directives_done:
             return
-        match = _DIRECTIVE.match(line[1:].lstrip(_GO_SPACE)) if line.startswith("#") else None
-        if not match or match.group(1).lower() not in _DIRECTIVE_NAMES:
+        found = _directive(line[1:].lstrip(_GO_SPACE)) if line.startswith("#") else None
+        if not found or found[0].lower() not in _DIRECTIVE_NAMES:
             self.directives_done = True
             return
-        name, value = match.group(1).lower(), match.group(2)
+        name, value = found[0].lower(), found[1]
         if any(d.name == name for d in self.directives):
             raise self.fail(f"only one {name} parser directive can be used", index, index)
         if name == "escape":
@@ -279,7 +381,16 @@ class _Reader:
                 index = self._skip_body(heredoc, start, index)
         value = rest.strip(_GO_SPACE)
         instruction = Instruction(
-            keyword, value, start, index - 1, head_end, written, flags, heredocs, trigger
+            keyword,
+            value,
+            start,
+            index - 1,
+            head_end,
+            written,
+            flags,
+            heredocs,
+            trigger,
+            self.escape,
         )
         return instruction, index
 
@@ -346,6 +457,28 @@ class _Positions:
         if index - self.starts[number] >= len(piece.text):
             return None
         return piece.line, piece.column + index - self.starts[number]
+
+
+def _directive(text: str) -> tuple[str, str] | None:
+    """(name, value) of a directive's text after its `#`, as BuildKit's pattern reads
+    it, or None. The value is the text after `=`, white space trimmed, or when that
+    leaves nothing its last white space character (what the lazy `(.+?)` takes)."""
+    match = _DIRECTIVE.match(text)
+    if not match:
+        return None
+    rest = text[match.end() :]
+    value = rest.strip(_RE2_SPACE) or rest[-1:]
+    return (match.group(1), value) if value else None
+
+
+def _too_long(lines: tuple[str, ...]) -> int | None:
+    """The index of the first line longer than BuildKit's parser reads, or None."""
+    for index, line in enumerate(lines):
+        if len(line) > MAX_LINE_BYTES // 4:  # shorter lines cannot be too long
+            size = len(line.rstrip("\n").encode("utf-8", "surrogateescape"))
+            if size > MAX_LINE_BYTES:
+                return index
+    return None
 
 
 def _continuation_pattern(escape: str) -> re.Pattern[str]:

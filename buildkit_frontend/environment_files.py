@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import posixpath
+import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .errors import PyenvError
 from .pyenv_grammar import PyenvSpec
@@ -63,6 +64,7 @@ def environment_files(spec: PyenvSpec, context: ContextFiles | None) -> Environm
     data = _context_file(spec, context, spec.requirements, "requirements file")
     digest = hashlib.sha256(data).hexdigest()
     if spec.lock:
+        _check_lock(spec, data)
         found = RequirementsFiles(lock_paths(spec))
     else:
         try:
@@ -146,3 +148,74 @@ def _check_apt_file(spec: PyenvSpec, context: ContextFiles) -> None:
         package_list(data.decode("utf-8", "replace"), spec.apt_file)
     except RequirementsProblem as problem:
         raise PyenvError(problem.message, spec.where, spec.source, problem.hint) from None
+
+
+#: Each lock file's version key and the array of tables that lists its packages.
+_LOCK_SHAPES = {"uv.lock": ("version", int, "package"), "pylock": ("lock-version", str, "packages")}
+_LOCK_HINTS = {
+    "uv.lock": "write it again with `uv lock` in the project's directory",
+    "pylock": "write it again (uv export --format pylock.toml -o pylock.toml, or pip lock)",
+}
+#: The most parts a dotted key of a lock file may have: uv and pip write keys of a few,
+#: and Python's TOML reader takes time quadratic in the parts of one key.
+MAX_KEY_PARTS = 32
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+#: A dotted key (or a quoted string, or a bare word, taken as a key of one part).
+_DOTTED_KEY = re.compile(rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*")
+_KEY_PARTS = re.compile(_KEY_PART)
+
+
+def _check_lock(spec: PyenvSpec, data: bytes) -> None:
+    """The lock file of `spec` is TOML of its kind's shape; an error at the line names
+    what is wrong with it, which the install would otherwise meet much later."""
+    assert spec.lock is not None and spec.requirements is not None
+    name, kind = spec.requirements, spec.lock
+
+    def fail(problem: str) -> PyenvError:
+        return PyenvError(f"{name} {problem}", spec.where, spec.source, _LOCK_HINTS[kind])
+
+    loads = _toml_reader()
+    if loads is None:
+        return  # Python < 3.11 without tomli: left to the installer
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise fail(f"is not UTF-8 text (byte {error.start})") from None
+    for key in _DOTTED_KEY.finditer(text):
+        parts = len(_KEY_PARTS.findall(key.group()))
+        if parts > MAX_KEY_PARTS:
+            line = text.count("\n", 0, key.start()) + 1
+            raise fail(
+                f"has a key of {parts} parts on line {line}: not a lock file uv or pip "
+                f"writes (their keys have at most a few, this check {MAX_KEY_PARTS})"
+            )
+    try:
+        document = loads(text)
+    except RecursionError:
+        raise fail("is not valid TOML: its arrays or tables are nested too deeply") from None
+    except ValueError as error:  # tomllib.TOMLDecodeError
+        raise fail(f"is not valid TOML: {error}") from None
+    version_key, version_type, packages_key = _LOCK_SHAPES[kind]
+    version = document.get(version_key)
+    if not isinstance(version, version_type) or isinstance(version, bool):
+        what = "an integer" if version_type is int else "a string"
+        raise fail(f"has no `{version_key}` ({what}), so it is no {_lock_name(kind)}")
+    packages = document.get(packages_key)
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise fail(f"has no [[{packages_key}]] tables, so it is no {_lock_name(kind)}")
+
+
+def _lock_name(kind: str) -> str:
+    return "uv.lock" if kind == "uv.lock" else "pylock.toml (PEP 751)"
+
+
+def _toml_reader() -> Any:
+    """tomllib's `loads` (tomli's before Python 3.11), or None when there is neither."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            return None
+    return tomllib.loads

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,12 +25,21 @@ _INCLUDES = {"-r": "-r", "--requirement": "-r", "-c": "-c", "--constraint": "-c"
 _PATH_OPTIONS = {"-e": "-e", "--editable": "-e", "-f": "-f", "--find-links": "-f"}
 _ARCHIVE = re.compile(r".*\.(whl|zip|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar)$", re.IGNORECASE)
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-#: user:password@ or token@ in a URL (a ${VARIABLE} pip expands is not a literal secret).
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^/\s@]+)@")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+# The patterns below read a line in one pass: none fails and starts again at each
+# position of a long run (pip's own comment pattern, `(^|\s+)#.*$`, takes minutes on a
+# line of 100 KB of spaces), so a requirements file of megabytes is read in seconds.
+#: A run of the characters of a URL scheme (matched backwards from a `://`).
+_SCHEME_RUN = re.compile(r"[A-Za-z0-9+.-]+")
+#: The user part after `://`, up to a `/`, white space or `@`.
+_USER = re.compile(r"[^/\s@]*")
+#: What shlex splits words at, and the runs of characters it takes as they are.
+_SHLEX_SPACE = " \t\r\n"
+_SHLEX_PLAIN = re.compile(r"[^ \t\r\n'\"\\]+")
+_SHLEX_SPLIT = re.compile(r"[ \t\r\n]+")
+_SHLEX_SPECIAL = re.compile(r"['\"\\]")
+_DOUBLE_QUOTED_PLAIN = re.compile(r'[^"\\]+')
 # COPY would take these as patterns or variables (as for the PYENV line's own file).
 _PATH_SPECIALS = re.compile(r"[*?\[\]$\\]")
-_EXTRAS = re.compile(r"\[[^\]]*\]$")
 SECRETS_HINT = (
     "pass credentials as a BuildKit secret instead (--secret id=netrc, pip.conf, uv.toml "
     "or index-url; README: Private package indexes)"
@@ -75,20 +83,33 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     """(first line number, text) of each line pip reads: continuations joined,
     comments dropped, blank lines skipped."""
     found: list[tuple[int, str]] = []
-    pending, start = "", 0
+    pending: list[str] = []
+    start = 0
     for number, raw in enumerate(text.splitlines(), 1):
         if not pending:
             start = number
         if raw.endswith("\\"):
-            pending += raw[:-1]
+            pending.append(raw[:-1])
             continue
-        line = _COMMENT.sub("", pending + raw).strip()
-        pending = ""
+        pending.append(raw)
+        line = _without_comment("".join(pending)).strip()
+        pending = []
         if line:
             found.append((start, line))
-    if pending and _COMMENT.sub("", pending).strip():
-        found.append((start, _COMMENT.sub("", pending).strip()))
+    if pending:
+        line = _without_comment("".join(pending)).strip()
+        if line:
+            found.append((start, line))
     return found
+
+
+def _without_comment(line: str) -> str:
+    """`line` up to its comment, a `#` at its start or after white space (what pip's
+    `(^|\\s+)#.*$` removes, less the white space, which the caller strips)."""
+    at = line.find("#")
+    while at > 0 and not line[at - 1].isspace():
+        at = line.find("#", at + 1)
+    return line if at < 0 else line[:at]
 
 
 def references(text: str) -> list[_Reference]:
@@ -107,7 +128,7 @@ def references(text: str) -> list[_Reference]:
 
 def _option_references(line: str, number: int) -> list[_Reference]:
     try:
-        words = shlex.split(line)
+        words = option_words(line)
     except ValueError:
         words = line.split()
     found = []
@@ -132,6 +153,67 @@ def _option_references(line: str, number: int) -> list[_Reference]:
     return found
 
 
+def option_words(line: str) -> list[str]:
+    """The words of an options line as pip splits them (`shlex.split`: POSIX quotes and
+    backslashes), in one pass: shlex itself grows each word a character at a time, in
+    time quadratic in its length. ValueError for an unclosed quote or a last backslash,
+    as shlex raises."""
+    if not _SHLEX_SPECIAL.search(line):
+        return [word for word in _SHLEX_SPLIT.split(line) if word]
+    words: list[str] = []
+    word: list[str] = []
+    quoted = False  # the word has quotes, so it counts even when empty
+    pos, length = 0, len(line)
+    while pos < length:
+        char = line[pos]
+        if char in _SHLEX_SPACE:
+            if word or quoted:
+                words.append("".join(word))
+            word, quoted = [], False
+            pos += 1
+        elif char == "'":
+            end = line.find("'", pos + 1)
+            if end < 0:
+                raise ValueError("No closing quotation")
+            word.append(line[pos + 1 : end])
+            quoted, pos = True, end + 1
+        elif char == '"':
+            quoted, pos = True, _double_quoted(line, pos + 1, word)
+        elif char == "\\":
+            if pos + 1 == length:
+                raise ValueError("No escaped character")
+            word.append(line[pos + 1])
+            pos += 2
+        else:
+            end = _SHLEX_PLAIN.match(line, pos).end()  # type: ignore[union-attr]
+            word.append(line[pos:end])
+            pos = end
+    if word or quoted:
+        words.append("".join(word))
+    return words
+
+
+def _double_quoted(line: str, pos: int, word: list[str]) -> int:
+    """Add the double-quoted text from `pos` on to `word` (a backslash escapes only `"`
+    and itself there); return where the closing quote ends."""
+    length = len(line)
+    while pos < length:
+        char = line[pos]
+        if char == '"':
+            return pos + 1
+        if char == "\\":
+            if pos + 1 == length:
+                raise ValueError("No escaped character")
+            following = line[pos + 1]
+            word.append(following if following in '"\\' else char + following)
+            pos += 2
+            continue
+        end = _DOUBLE_QUOTED_PLAIN.match(line, pos).end()  # type: ignore[union-attr]
+        word.append(line[pos:end])
+        pos = end
+    raise ValueError("No closing quotation")
+
+
 def _local_path(spec: str) -> str | None:
     """The path a requirement or option value names, or None for a name or remote URL."""
     if "@" in spec and not _URL.match(spec):
@@ -141,27 +223,45 @@ def _local_path(spec: str) -> str | None:
         if rest.startswith("//"):
             rest = rest[2:]
             rest = rest[rest.find("/") :] if not rest.startswith("/") else rest
-        return _EXTRAS.sub("", rest.split("#", 1)[0]) or None
+        return _without_extras(rest.split("#", 1)[0]) or None
     if _URL.match(spec) or not spec:
         return None
-    spec = _EXTRAS.sub("", spec)
+    spec = _without_extras(spec)
     if spec.startswith((".", "/")) or "/" in spec or _ARCHIVE.fullmatch(spec):
         return spec
     return None
 
 
+def _without_extras(spec: str) -> str:
+    """`spec` less the `[extra,...]` it ends in, if any (from the first `[` after the
+    last `]` before the final one)."""
+    if not spec.endswith("]"):
+        return spec
+    last = len(spec) - 1
+    opening = spec.find("[", spec.rfind("]", 0, last) + 1, last)
+    return spec if opening < 0 else spec[:opening]
+
+
 def credential_lines(text: str) -> list[int]:
     """Lines holding a URL with literal credentials (user:password@, or a token@ for http)."""
-    numbers = []
-    for number, line in logical_lines(text):
-        for match in _CREDENTIALS.finditer(line):
-            user, scheme = match.group("user"), match.group("scheme").lower()
-            if "${" in user:
-                continue
-            if ":" in user or scheme.endswith(("http", "https")):
-                numbers.append(number)
-                break
-    return numbers
+    return [number for number, line in logical_lines(text) if _has_credentials(line)]
+
+
+def _has_credentials(line: str) -> bool:
+    """Whether `line` has a scheme://user@ whose user holds a password (user:password),
+    or any user for http(s); a ${VARIABLE} pip expands is no literal secret."""
+    pieces = line.split("://")
+    for before, after in zip(pieces, pieces[1:]):
+        # the scheme: the run of scheme characters `://` ends, from a letter on
+        scheme = _SCHEME_RUN.match(before[::-1])
+        if scheme is None or not any(c.isalpha() for c in scheme.group()):
+            continue
+        user = _USER.match(after).group()  # type: ignore[union-attr]
+        if not user or not after.startswith("@", len(user)) or "${" in user:
+            continue
+        if ":" in user or scheme.group()[::-1].lower().endswith(("http", "https")):
+            return True
+    return False
 
 
 def collect(
@@ -187,7 +287,11 @@ def collect(
         text = data.decode("utf-8", "replace")
         for number in credential_lines(text):
             warnings.append(f"{current}:{number} has credentials in a URL; {SECRETS_HINT}")
+        followed: set[tuple[str, str]] = set()
         for ref in references(text):
+            if (ref.kind, ref.value) in followed:
+                continue  # the same answer as the first time
+            followed.add((ref.kind, ref.value))
             where = f"{current}:{ref.line}"
             if ref.kind in ("-r", "-c"):
                 base = posixpath.dirname(current)
@@ -240,18 +344,35 @@ def _inside(path: str, shown: str, where: str, kind: str) -> str:
     return normal
 
 
-def package_list(text: str, name: str) -> list[str]:
-    """The Debian package names of an Astro-style packages.txt (whitespace-separated,
-    `#` comments); RequirementsProblem names the file and line of a bad one."""
-    from .pyenv_grammar import DEBIAN_PACKAGE
+#: A package as apt-get install takes one, `name[:arch][=version]`: a name per Debian
+#: policy 5.6.7 (lower case, digits, + - ., two or more, first alphanumeric), an
+#: architecture (amd64, arm64, i386), a version of policy 5.6.12's characters
+#: ([epoch:]upstream[-revision]: digits for the epoch, then alphanumerics and . + ~ -).
+#: None of them is special to the shell, which splits the list into words at build time.
+APT_PACKAGE = re.compile(
+    r"[a-z0-9][a-z0-9+.-]+(?::[a-z0-9-]+)?(?:=(?:[0-9]+:)?[A-Za-z0-9](?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)?"
+)
+#: What the shell splits words at (its IFS): nothing else separates two names.
+_IFS = re.compile(r"[ \t\n]+")
+APT_PACKAGE_HINT = (
+    "list packages as apt-get takes them, name[:arch][=version] (libpq-dev, "
+    "libc6:amd64, libpq-dev=15.8-0+deb12u1), separated by spaces, tabs or lines"
+)
 
+
+def package_list(text: str, name: str) -> list[str]:
+    """The Debian packages of an Astro-style packages.txt, read as venv-build.sh reads
+    it at build time: CRs dropped, from `#` to the end of a line a comment, words split
+    at spaces, tabs and newlines; RequirementsProblem names the file and line of a word
+    that is no package (anything else, a no-break space or a `$`, is part of a word)."""
     names = []
-    for number, line in enumerate(text.splitlines(), 1):
-        for word in line.split("#", 1)[0].split():
-            if not DEBIAN_PACKAGE.fullmatch(word):
+    for number, line in enumerate(text.replace("\r", "").split("\n"), 1):
+        for word in _IFS.split(line.split("#", 1)[0]):
+            if not word:
+                continue
+            if not APT_PACKAGE.fullmatch(word):
                 raise RequirementsProblem(
-                    f"{name}:{number}: {word!r} is not a Debian package name",
-                    "list package names (lower case, digits, + - .), one or more a line",
+                    f"{name}:{number}: {word!r} is not a Debian package name", APT_PACKAGE_HINT
                 )
             names.append(word)
     return names

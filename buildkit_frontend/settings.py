@@ -25,7 +25,9 @@ REFERENCE = re.compile(rf"^{_NAME}(?::{_TAG})?(?:@{_DIGEST})?$")
 RELEASE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _UV_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
 _URL = re.compile(r"^(?:https?|file)://[^\s\x00-\x1f\x7f\"'\\]+$")
-_NO_CONTROL = re.compile(r"^[^\x00-\x1f\x7f]*$")
+#: One line of text: no control character (C0, DEL, C1 with NEL) and no Unicode line
+#: or paragraph separator, so nothing any reader takes for a line break.
+_ONE_LINE = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*")
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,8 @@ def resolve_settings(
             # Any text (quoted where it is pasted), but one line of it.
             "PYENV_PYTHON_CONFIGURE_OPTS": checked(
                 "PYENV_PYTHON_CONFIGURE_OPTS",
-                _NO_CONTROL,
-                "one line without control characters",
+                _ONE_LINE,
+                "one line without control characters or line separators",
                 defaults.BUILD_ARG_DEFAULTS["PYENV_PYTHON_CONFIGURE_OPTS"],
             ),
         },

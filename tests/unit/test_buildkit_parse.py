@@ -55,6 +55,8 @@ def test_instructions_and_lines_match_buildkit(case):
     assert [(w.message, w.line + 1) for w in parsed.warnings] == [
         (w["short"], w["line"]) for w in buildkit["warnings"]
     ]
+    # The frontend BuildKit forwards the build to (parser.DetectSyntax).
+    assert (parsed.syntax.image if parsed.syntax else "") == buildkit["syntax"]
 
 
 @pytest.mark.parametrize("case", CASES)

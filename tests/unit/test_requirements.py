@@ -4,15 +4,27 @@ inline credentials; what the venv stage copies, and the errors at the PYENV line
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from buildkit_frontend.context import LocalContext
 from buildkit_frontend.errors import PyenvError
 from buildkit_frontend.plan import VenvStage, plan_dockerfile
 from buildkit_frontend.render import render
+from buildkit_frontend.requirements import (
+    RequirementsProblem,
+    credential_lines,
+    logical_lines,
+    option_words,
+    package_list,
+)
 from tests.bed.fixtures import write_context
-from tests.unit.facts import debian
+from tests.unit.facts import Context, debian
 
 TEAM_PROJECT = {
     "Dockerfile": "FROM img\nPYENV 3.13 etl reqs/etl.txt\nPYENV 3.13 other other.txt\n",
@@ -259,8 +271,8 @@ def test_bad_system_packages_are_errors_at_the_line(tmp_path, flag, packages, me
 UV_PROJECT = {
     "Dockerfile": "FROM img\nPYENV 3.13 project app\nPYENV 3.13 pinned app/pylock.toml\n",
     "app/pyproject.toml": "[project]\nname = 'app'\nversion = '0.1.0'\n",
-    "app/uv.lock": "version = 1\n",
-    "app/pylock.toml": 'lock-version = "1.0"\n',
+    "app/uv.lock": 'version = 1\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n',
+    "app/pylock.toml": 'lock-version = "1.0"\n\n[[packages]]\nname = "six"\n',
 }
 
 
@@ -295,3 +307,215 @@ def test_bad_locked_environments_are_errors_at_the_line(tmp_path, files, message
     text = error_of(tmp_path, project)
     assert text.startswith("Dockerfile:2: ")
     assert message in text
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"app/uv.lock": "version = 1\n[[package]\n"},
+            "app/uv.lock is not valid TOML: Expected ']]' at the end of an array declaration "
+            "(at line 2, column 10)",
+        ),
+        (
+            {"app/pylock.toml": 'lock-version = "1.0"\npackages = [\n'},
+            "app/pylock.toml is not valid TOML: ",
+        ),
+        ({"app/uv.lock": b"version = 1\n# \xff\n"}, "app/uv.lock is not UTF-8 text (byte 14)"),
+        ({"app/uv.lock": '[[package]]\nname = "app"\n'}, "app/uv.lock has no `version`"),
+        ({"app/uv.lock": 'version = "1"\n[[package]]\n'}, "app/uv.lock has no `version`"),
+        ({"app/uv.lock": "version = 1\n"}, "app/uv.lock has no [[package]] tables"),
+        ({"app/uv.lock": "version = 1\npackage = 3\n"}, "app/uv.lock has no [[package]] tables"),
+        ({"app/pylock.toml": "[[packages]]\n"}, "app/pylock.toml has no `lock-version`"),
+        ({"app/pylock.toml": 'lock-version = "1.0"\n'}, "has no [[packages]] tables"),
+        ({"app/pylock.toml": 'lock-version = "1.0"\n[packages]\n'}, "no [[packages]] tables"),
+        ({"app/uv.lock": "version = 1\n[[package]]\n" + "a" + ".a" * 40 + " = 1\n"}, "41 parts"),
+        ({"app/uv.lock": "version = 1\nx = " + "[" * 5000 + "\n"}, "nested too deeply"),
+    ],
+)
+def test_a_malformed_lock_file_is_an_error_at_the_line(files, message):
+    project = {**UV_PROJECT, **files}
+    encoded = {
+        name: text if isinstance(text, bytes) else text.encode() for name, text in project.items()
+    }
+    context = Context(encoded, is_directory=lambda path: path == "app")
+    with pytest.raises(PyenvError) as raised:
+        plan_dockerfile(project["Dockerfile"], "Dockerfile", context=context, images=debian())
+    text = str(raised.value)
+    pylock = "app/pylock.toml" in files
+    assert text.startswith(f"Dockerfile:{3 if pylock else 2}: "), text
+    assert message in text
+    hint = "uv export --format pylock.toml" if pylock else "uv lock"
+    assert hint in text
+
+
+# How the linear readers of requirements.py compare with what they replace: shlex (as
+# pip splits an options line) and pip's comment pattern.
+_PIP_COMMENT = re.compile(r"(^|\s+)#.*$")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t\r\n'\"\\ab#=\u00a0", max_size=24))
+def test_an_options_line_splits_as_shlex_splits_it(line):
+    try:
+        expected: object = shlex.split(line)
+    except ValueError as error:
+        expected = str(error)
+    try:
+        found: object = option_words(line)
+    except ValueError as error:
+        found = str(error)
+    assert found == expected
+
+
+def _pip_logical_lines(text):
+    """logical_lines with pip's pattern (and time quadratic in a line's length)."""
+    found, pending, start, continued = [], "", 0, False
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not continued:
+            start = number  # a line that an empty one continues counts from there
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            continued = True
+            continue
+        line = _PIP_COMMENT.sub("", pending + raw).strip()
+        pending, continued = "", False
+        if line:
+            found.append((start, line))
+    if pending and _PIP_COMMENT.sub("", pending).strip():
+        found.append((start, _PIP_COMMENT.sub("", pending).strip()))
+    return found
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t#ab\\\n\u00a0\u2028", max_size=24))
+def test_comments_are_dropped_as_pip_drops_them(text):
+    assert logical_lines(text) == _pip_logical_lines(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("https://user:pass@host/simple\n", [1]),
+        ("-i https://token@host/simple\n", [1]),
+        ("pkg @ git+ssh://git@host/pkg.git\n", []),
+        ("x 1http://a@b\n", [1]),
+        ("-i https://${USER}:${TOKEN}@host\n", []),
+        ("a://b@c ftp://u:p@host\n", [1]),
+        ("a://b@c\nftp://u:p@host\n", [2]),
+        ("://user:pass@host\n", []),
+        ("9://user:pass@host\n", []),
+    ],
+)
+def test_credentials_are_found_in_any_url(text, lines):
+    assert credential_lines(text) == lines
+
+
+# --apt-file: read at render (package_list) and at build (templates/venv-build.sh) the
+# same way: CRs dropped, `#` to the end of a line a comment, words split at spaces,
+# tabs and newlines (the shell's IFS), each `name[:arch][=version]`.
+VENV_BUILD = Path(__file__).resolve().parents[2] / "templates" / "venv-build.sh"
+
+
+def build_time_packages(tmp_path, data: bytes) -> list[str]:
+    """The words venv-build.sh makes of an --apt-file, by running its own lines."""
+    lines = VENV_BUILD.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    apt_packages="))
+    end = next(i for i, line in enumerate(lines) if "$(echo $apt_packages)" in line)
+    script = "\n".join(line.strip() for line in lines[start : end + 1])
+    (tmp_path / "packages.txt").write_bytes(data)
+    done = subprocess.run(
+        ["sh", "-c", f'{script}\nfor word in $apt_packages; do printf "%s\\n" "$word"; done'],
+        env={"PATH": "/usr/bin:/bin", "PYENV_APT_FILE": str(tmp_path / "packages.txt")},
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode().split("\n")[:-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "libpq-dev\r\nunixodbc-dev\r\n",
+        "libpq-dev # the client library\r\n# a comment\r\n\r\nlibldap2-dev\tlibsasl2-dev",
+        "libpq-dev=15.8-0+deb12u1 libc6:amd64 libssl-dev:arm64=3.0.15-1~deb12u1\n",
+        "g++ libstdc++6:i386=1:12.2.0-14\nlib.x+y-z\n",
+        "a\rb\n",  # an old Mac line break: one line to the shell, so one here
+        "# caf\u00e9 \u2028 not a package\nlibpq-dev\n",
+    ],
+)
+def test_an_apt_file_is_read_at_render_as_the_build_reads_it(tmp_path, text):
+    found = package_list(text, "packages.txt")
+    assert found == build_time_packages(tmp_path, text.encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("libpq-dev\u00a0unixodbc-dev\n", "libpq-dev\u00a0unixodbc-dev"),
+        ("libpq-dev\x0bunixodbc-dev\n", "libpq-dev\x0bunixodbc-dev"),
+        ("libpq-dev\x0cx\n", "libpq-dev\x0cx"),
+        ("a\u2028b\n", "a\u2028b"),
+        ("libpq-dev;reboot\n", "libpq-dev;reboot"),
+        ("$(reboot)\n", "$(reboot)"),
+        ("`reboot`\n", "`reboot`"),
+        ("lib*\n", "lib*"),
+        ("lib?x [ab]\n", "lib?x"),
+        ("libpq-dev|x\n", "libpq-dev|x"),
+        ("a&b\n", "a&b"),
+        ("a>b\n", "a>b"),
+        ("'libpq-dev'\n", "'libpq-dev'"),
+        ('"libpq-dev"\n', '"libpq-dev"'),
+        ("libpq\\-dev\n", "libpq\\-dev"),
+        ("Libpq-dev\n", "Libpq-dev"),
+        ("-y\n", "-y"),
+        ("x\n", "x"),
+        ("libpq-dev=\n", "libpq-dev="),
+        ("libpq-dev=1.0 $x\n", "$x"),
+        ("libpq-dev=1.0;x\n", "libpq-dev=1.0;x"),
+        ("libpq-dev:AMD64\n", "libpq-dev:AMD64"),
+        ("libpq-dev:amd64:i386\n", "libpq-dev:amd64:i386"),
+        ("libpq-dev=1.0=2\n", "libpq-dev=1.0=2"),
+        ("libpq-dev=1.0-\n", "libpq-dev=1.0-"),
+        ("libpq-dev=a:1.0\n", "libpq-dev=a:1.0"),
+        ("libpq-dev/bookworm\n", "libpq-dev/bookworm"),
+        ("libpq-dev={1,2}\n", "libpq-dev={1,2}"),
+    ],
+)
+def test_an_apt_file_refuses_what_is_no_package(text, word):
+    with pytest.raises(RequirementsProblem) as raised:
+        package_list(text, "packages.txt")
+    assert raised.value.message == f"packages.txt:1: {word!r} is not a Debian package name"
+    assert "name[:arch][=version]" in raised.value.hint
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "libpq-dev",
+                "g++",
+                "libc6:amd64",
+                "x1=1:2.0~rc1-3+b1",
+                " ",
+                "\t",
+                "\n",
+                "\r",
+                "\r\n",
+                "#",
+                "# c",
+                "\u00e9",
+                "\u00a0",
+                "\x0b",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_render_and_build_agree_on_any_apt_file(tmp_path_factory, text):
+    try:
+        found: object = package_list(text, "packages.txt")
+    except RequirementsProblem:
+        return  # refused at render: the build never reads it
+    assert found == build_time_packages(tmp_path_factory.mktemp("apt"), text.encode())
