@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .engine.endpoint import Endpoint
     from .plan import Plan
 
-# The Dockerfile commands import the renderer (dockerfile-parse, Jinja2) when they run,
+# The Dockerfile commands import the renderer (Jinja2) when they run,
 # so that `envs` and `which` work in images that only have this package and click.
 
 
@@ -97,6 +97,7 @@ def _load(
     """Read, survey, gather and plan a Dockerfile; notes go to standard error."""
     from .buildargs import parse_build_args
     from .context import LocalContext, local_ignore
+    from .dockerfile import decode_dockerfile
     from .facts import gather
     from .plan import make_plan
     from .survey import OS_RELEASE, survey_text
@@ -110,10 +111,9 @@ def _load(
             raise PyenvError(f"cannot read {dockerfile}: {error.strerror}") from None
         if context is None:
             context = Path(dockerfile).parent
-    try:
-        decoded = text.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        raise PyenvError(f"{name} is not UTF-8 text (byte {error.start})") from None
+    decoded = decode_dockerfile(text, name)
+    if decoded is None:  # not UTF-8 and no PYENV line: its bytes go through as they are
+        decoded = text.decode("utf-8", "surrogateescape")
     _shown_lines[name] = decoded.split("\n")
     surveyed = survey_text(decoded, name, parse_build_args(build_args, os.environ))
     source = None
@@ -167,7 +167,7 @@ def render_command(
     target = None if output in (None, "-") else _output_target(output, dockerfile)
     text = render(_load(dockerfile, build_args, context, ENGINE_FOR_RELEASE).plan).text
     if target is None:
-        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
         return
     _write_atomically(target, text, output or "")
@@ -415,7 +415,7 @@ def _write_atomically(path: Path, text: str, shown: str) -> None:
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(text.encode("utf-8", "surrogateescape"))
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:

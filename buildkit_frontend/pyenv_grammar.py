@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import defaults
-from .buildargs import UnsafeValue, UnsetVariable, split_words
+from .buildargs import ShellError, UnsafeValue, UnsetVariable, split_words
 from .credentials import redacted, url_credentials
 from .errors import PyenvError, SourceRange
+from .requirements import APT_PACKAGE
 
 # ASCII digits only (\d would take any Unicode digit), no leading zeros (no image or
 # tarball is named 3.08); every pattern is used with fullmatch.
@@ -49,8 +50,6 @@ _SWITCHES = {"seed"}
 _CHOICES = {"provider": defaults.PROVIDERS, "installer": defaults.INSTALLERS}
 #: PEP 751's lock file names: pylock.toml, pylock.<name>.toml.
 _PYLOCK = re.compile(r"pylock(\.[^./]+)?\.toml")
-#: A Debian package name (Debian policy 5.6.7: lower case, digits, + - .; two or more).
-DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 _INDEX_URL = re.compile(r"(https?|file)://[^\s'\"\\$`]+")
 _HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -96,15 +95,22 @@ class PyenvSpec:
 
 
 def parse_pyenv(
-    value: str, where: SourceRange, source: str, variables: Mapping[str, str]
+    value: str,
+    where: SourceRange,
+    source: str,
+    variables: Mapping[str, str],
+    escape: str = "\\",
 ) -> PyenvSpec:
-    """Validate the arguments of one PYENV instruction and return what it asks for."""
+    """Validate the arguments of one PYENV instruction (its Dockerfile's `escape`
+    character) and return what it asks for."""
 
     def fail(message: str, hint: str | None = defaults.USAGE) -> PyenvError:
         return PyenvError(message, where, source, hint)
 
     try:
-        words = split_words(value, variables)
+        words = split_words(value, variables, escape)
+    except ShellError as error:  # BuildKit's lexer fails on it too: say so at the line
+        raise fail(error.message, error.hint) from None
     except UnsetVariable as missing:
         raise fail(
             f"${missing.name} is not set",
@@ -195,10 +201,11 @@ def parse_pyenv(
 def _apt_packages(value: str, fail) -> list[str]:
     names = [name for name in value.split(",") if name]
     for name in names:
-        if not DEBIAN_PACKAGE.fullmatch(name):
+        if not APT_PACKAGE.fullmatch(name):
             raise fail(
                 f"--apt: {name!r} is not a Debian package name",
-                "give package names separated by commas, e.g. --apt=libpq-dev,unixodbc-dev",
+                "give packages as apt-get takes them, name[:arch][=version], separated by "
+                "commas, e.g. --apt=libpq-dev,unixodbc-dev",
             )
     if not names:
         raise fail("--apt needs at least one Debian package name", None)

@@ -93,11 +93,15 @@ def render(plan: Plan, frontend_image: str | None = None) -> Rendered:
     """
     dockerfile = plan.dockerfile
     out = _Output(dockerfile.filename)
-    dropped = {
-        d.line
-        for d in dockerfile.directives
-        if d.name == "syntax" and (is_own_frontend(d.value) or d.value == frontend_image)
-    }
+
+    def own(image: str) -> bool:
+        return is_own_frontend(image) or image == frontend_image
+
+    # Where BuildKit looks for the frontend (DetectSyntax: after a `#!` line, `//` too),
+    # and the syntax directives its parser reads.
+    dropped = {d.line for d in dockerfile.directives if d.name == "syntax" and own(d.image)}
+    if dockerfile.syntax is not None and own(dockerfile.syntax.image):
+        dropped.add(dockerfile.syntax.line)
     # The line after each instruction's predecessor, by the instruction's start.
     ends = {
         later.start: earlier.end + 1

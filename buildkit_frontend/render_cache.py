@@ -329,7 +329,7 @@ def run_docker_build(run: dict[str, Any]) -> NoReturn:
         if run["own_ignore"] is None and hasattr(os, "memfd_create"):
             # docker becomes this process and reads the text from a file in memory.
             rendered = os.memfd_create("Dockerfile.rendered")
-            os.write(rendered, text.encode("utf-8"))
+            os.write(rendered, text.encode("utf-8", "surrogateescape"))
             os.lseek(rendered, 0, os.SEEK_SET)
             os.dup2(rendered, 0)
             os.execvpe(command[0], [*command, "-f", "-", *tail], environment)
@@ -338,11 +338,11 @@ def run_docker_build(run: dict[str, Any]) -> NoReturn:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="buildkit-pyenv-") as scratch:
-            stdin: bytes | None = text.encode("utf-8")
+            stdin: bytes | None = text.encode("utf-8", "surrogateescape")
             dockerfile = "-"
             if run["own_ignore"] is not None:
                 dockerfile = os.path.join(scratch, "Dockerfile")
-                with open(dockerfile, "w", encoding="utf-8") as handle:
+                with open(dockerfile, "w", encoding="utf-8", errors="surrogateescape") as handle:
                     handle.write(text)
                 shutil.copyfile(run["own_ignore"], dockerfile + ".dockerignore")
                 stdin = None

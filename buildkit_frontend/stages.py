@@ -153,7 +153,7 @@ def root_of(stage: Stage, stages: tuple[Stage, ...]) -> Root:
 def _parse_from(
     dockerfile: ParsedDockerfile, instruction: Instruction
 ) -> tuple[str, str | None, str | None]:
-    words = shell_words(instruction.value)
+    words = shell_words(instruction.value, instruction.escape)
     platform = None
     while words and words[0].startswith("--"):
         key, _, value = words.pop(0)[2:].partition("=")

@@ -131,7 +131,7 @@ def _global_args_and_stages(
                 "put the PYENV line in the Dockerfile that builds FROM this image",
             )
     preamble = tuple(i for i in dockerfile.instructions if i.start < preamble_end)
-    global_args = resolve(preamble, build_args)
+    global_args = resolve(preamble, build_args, dockerfile=dockerfile)
     return global_args, split_stages(dockerfile, global_args)
 
 
@@ -146,8 +146,9 @@ def _stage_specs(
     found = []
     for instruction in stage.instructions:
         if instruction.keyword == "ARG":
-            variables.update(resolve([instruction], build_args, variables))
+            variables.update(resolve([instruction], build_args, variables, dockerfile=dockerfile))
         elif instruction.keyword == defaults.KEYWORD:
             where, source = dockerfile.where(instruction), dockerfile.source(instruction)
-            found.append((instruction, parse_pyenv(instruction.value, where, source, variables)))
+            spec = parse_pyenv(instruction.value, where, source, variables, instruction.escape)
+            found.append((instruction, spec))
     return tuple(found)

@@ -16,6 +16,7 @@ import grpc
 
 from ..base_os import OS_RELEASE_PATHS, BaseOS, parse_os_release
 from ..context import DOCKERIGNORE, Ignore, read_ignore
+from ..dockerfile import decode_dockerfile
 from ..errors import PyenvError
 from ..facts import ImageFacts, gather
 from ..plan import Plan, make_plan
@@ -65,7 +66,7 @@ def run(bridge: Bridge, env: FrontendEnv) -> None:
         with contextlib.suppress(grpc.RpcError):
             bridge.warn(source.vertex, note)
 
-    files = {filename: rendered.text.encode("utf-8")}
+    files = {filename: rendered.text.encode("utf-8", "surrogateescape")}
     if source.dockerignore is not None:
         files[filename + ".dockerignore"] = source.dockerignore
     inputs["dockerfile"] = llb.files_on_scratch(files, f"[buildkit-pyenv] expanded {filename}")
@@ -290,7 +291,7 @@ class ContextReader:
 
 
 def _decode(data: bytes, filename: str) -> str:
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        raise PyenvError(f"{filename} is not UTF-8 text (byte {error.start})") from None
+    """The Dockerfile's text; one that is not UTF-8 and has no PYENV line goes through
+    byte for byte (its bytes kept as surrogates), as BuildKit would build it."""
+    decoded = decode_dockerfile(data, filename)
+    return data.decode("utf-8", "surrogateescape") if decoded is None else decoded

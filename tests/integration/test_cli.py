@@ -197,9 +197,17 @@ def test_unset_build_arg(project):
 
 
 def test_non_utf8_dockerfile(project):
-    (project / "Dockerfile").write_bytes(b"FROM img\nRUN echo \xff\n")
+    """BuildKit builds a Dockerfile that is not UTF-8: without PYENV lines it goes
+    through byte for byte; with one, it is an error naming the byte and its line."""
+    original = b"FROM img\nRUN echo \xff\n"
+    (project / "Dockerfile").write_bytes(original)
+    assert run("check", cwd=project).returncode == 0
+    rendered = subprocess.run([*CLI, "render"], cwd=project, capture_output=True)
+    assert rendered.returncode == 0 and rendered.stdout == original
+    (project / "Dockerfile").write_bytes(b"FROM img\nRUN echo \xff\nPYENV 3.13 x\n")
     done = run("check", cwd=project)
-    assert done.returncode == 1 and "is not UTF-8 text" in done.stderr
+    assert done.returncode == 1
+    assert "Dockerfile:2: Dockerfile is not UTF-8 text: byte 0xff on line 2" in done.stderr
 
 
 def test_help_and_version():

@@ -30,6 +30,8 @@ def test_frontend_image_pins_satisfy_pyproject():
     for requirement in wanted:
         if requirement.name.lower() == "click":
             continue  # the CLI's, not imported by the frontend
+        if requirement.marker and not requirement.marker.evaluate({"python_version": "3.11"}):
+            continue  # for older Pythons than any the frontend image runs on (3.11+)
         assert requirement.name.lower() in pins, f"{requirement.name} is not pinned"
         assert requirement.specifier.contains(pins[requirement.name.lower()]), requirement
 

@@ -37,12 +37,6 @@ def test_foreign_syntax_line_is_kept():
     assert out.startswith("# syntax=docker/dockerfile:1.7\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py drops syntax directives by their whole value; it must also drop "
-    "the line of ParsedDockerfile.syntax (what BuildKit forwards by), each compared by "
-    "its image (the value up to its first space)",
-)
 @pytest.mark.parametrize(
     "text",
     [
