@@ -29,6 +29,7 @@ from buildkit_frontend.engine.api import Engine
 from buildkit_frontend.engine.endpoint import resolve_endpoint
 from buildkit_frontend.engine.probe import Unreachable, image_id
 from buildkit_frontend.errors import EngineError, PyenvError
+from buildkit_frontend.plan import plan_dockerfile
 from buildkit_frontend.survey import OS_RELEASE
 from tests.unit.certificates import CA_PEM
 
@@ -248,6 +249,20 @@ def test_the_container_is_removed_when_the_engine_fails_to_hand_a_file(fake) -> 
     assert "it answered 500: the disk is on fire" in raised.value.message
     assert fake.containers == {}
     assert fake.requests[-1][0] == "DELETE"
+
+
+def test_an_engine_failing_in_the_middle_of_a_look_up_is_a_render_error(fake) -> None:
+    """The image is there, its container is made, then the engine fails: the render says
+    so at the PYENV line, naming the engine, and the CLI never shows a traceback."""
+    fake.add_image("base:1", {"/etc/os-release": b"ID=debian\nVERSION_CODENAME=trixie\n"})
+    fake.archive_failure = (500, b'{"message":"the disk is on fire"}')
+    source = images.EngineImages(fake_engine(fake).endpoint)
+    with pytest.raises(PyenvError) as raised:
+        plan_dockerfile("FROM base:1\nPYENV 3.13 a\n", "Dockerfile", images=source)
+    message = raised.value.show()
+    assert message.startswith("Dockerfile:2: cannot tell which Debian release base:1 is")
+    assert "it answered 500: the disk is on fire" in message and "unix://" in message
+    assert fake.containers == {}
 
 
 def test_no_container_is_made_of_an_image_the_engine_lacks(fake: FakeEngine) -> None:
