@@ -20,6 +20,7 @@ from .task_start import (
     TargetFacts,
     facts_for_interpreter,
     no_supervisor_message,
+    no_task_sdk_message,
     supervisor_problem,
 )
 
@@ -88,11 +89,14 @@ class PyenvDecoratedOperator(_ExternalDecoratedOperator):
                 "Passing op_args or op_kwargs is not supported across different Python "
                 f"major versions: {self.python} is Python {facts.python_major}. Use string_args."
             )
-        problem = supervisor_problem(facts, _task_runner())
+        task_runner = _task_runner()
+        problem = supervisor_problem(facts, task_runner)
         if problem is not None:
             raise NoSupervisorChannel(
                 no_supervisor_message(facts, problem, self.task_id, self.dag_id)
             )
+        if task_runner is not None and facts.task_sdk is None:
+            self.log.warning(no_task_sdk_message(facts))
         return self._execute_python_callable_in_subprocess(python_path)
 
     def _get_airflow_version_from_target_env(self) -> str | None:

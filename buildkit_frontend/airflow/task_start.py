@@ -115,3 +115,13 @@ def no_supervisor_message(facts: TargetFacts, problem: str, task: str, dag: str)
         f"`astro dev start`, then `airflow dags trigger {dag}`), or test the function in "
         f"an environment built without --airflow (and without apache-airflow-task-sdk)."
     )
+
+
+def no_task_sdk_message(facts: TargetFacts) -> str:
+    """The warning of a task on Airflow 3 whose environment has no Task SDK."""
+    return (
+        f"PYENV environment {facts.name!r} has no apache-airflow-task-sdk: the task cannot "
+        f"read Variables or Connections there, nor call get_current_context(); it gets "
+        f"the context keys templates give (ds, ts, run_id, ...), and its output goes to "
+        f"the task's log. To have them, build the environment with `PYENV --airflow`."
+    )

@@ -14,6 +14,7 @@ from buildkit_frontend.airflow.task_start import (
     TargetFacts,
     facts_for_interpreter,
     no_supervisor_message,
+    no_task_sdk_message,
     supervisor_problem,
     target_facts,
 )
@@ -129,3 +130,9 @@ def test_the_message_names_dags_test_and_what_to_do():
     assert "apache-airflow-task-sdk 1.3.2" in message
     assert "`airflow dags test` cannot run tasks of such an environment" in message
     assert "airflow dags trigger etl_dag" in message
+
+
+def test_without_the_task_sdk_the_warning_says_what_is_missing_and_the_flag():
+    message = no_task_sdk_message(TargetFacts("plain", 3, None, None, None, None, None))
+    assert "'plain' has no apache-airflow-task-sdk" in message
+    assert "Variables or Connections" in message and "`PYENV --airflow`" in message
