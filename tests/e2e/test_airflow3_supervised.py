@@ -231,25 +231,33 @@ def test_dags_test_ends_at_once_with_what_to_do(airflow):
 
 
 @pytest.mark.parametrize(
-    ("base", "requirements", "message"),
+    ("base", "flags", "requirements", "message"),
     [
         (
             AIRFLOW_IMAGE,
+            "",
             "apache-airflow-task-sdk==1.0.0\n",
             "asks for apache-airflow==3.0.0 apache-airflow-task-sdk==1.0.0 (without the pin), "
             "but the base image's Airflow 3.3.2 needs apache-airflow-task-sdk==1.3.2",
         ),
-        (ASTRO_IMAGE, "", "the base image has no Airflow: /usr/bin/python3"),
+        (
+            AIRFLOW_IMAGE,
+            "--installer=pip ",
+            "apache-airflow-task-sdk>=1.2,<1.3\n",
+            "asks for apache-airflow-task-sdk==1.2.",
+        ),
+        (ASTRO_IMAGE, "", "", "the base image has no Airflow: /usr/bin/python3"),
     ],
-    ids=["conflict", "no-airflow"],
+    ids=["conflict-uv", "conflict-pip", "no-airflow"],
 )
-def test_the_build_fails_at_the_pyenv_line(cli_build, base, requirements, message):
-    files = {
-        "Dockerfile": f"FROM {base}\nPYENV --airflow 3.13 etl{' etl.txt' if requirements else ''}\n"
-    }
+def test_the_build_fails_at_the_pyenv_line(cli_build, base, flags, requirements, message):
+    line = f"PYENV --airflow {flags}3.13 etl{' etl.txt' if requirements else ''}"
+    files = {"Dockerfile": f"FROM {base}\n{line}\n"}
     if requirements:
         files["etl.txt"] = requirements
-    _, result = cli_build.build(write_context(cli_build.tmp / f"fail-{len(requirements)}", files))
+    name = f"fail-{len(flags)}-{len(requirements)}"
+    _, result = cli_build.build(write_context(cli_build.tmp / name, files))
     assert result.returncode != 0
     assert "error: PYENV --airflow 3.13 etl: " in result.output
     assert message in result.output
+    assert "needs apache-airflow-task-sdk==1.3.2" in result.output or not requirements

@@ -436,15 +436,18 @@ airflow_conflict() {
         wanted=$("$PYENV_UV" pip install --dry-run --python "$PYENV_VENV/bin/python" \
             -r "$PYENV_REQUIREMENTS" 2>&1 | sed -n 's/^ + \(apache-airflow\(-task-sdk\)\{0,1\}==[^ ]*\)$/\1/p')
     else
-        "$PYENV_VENV/bin/python" -m pip install --dry-run --quiet --no-input \
+        wanted=$("$PYENV_VENV/bin/python" -m pip install --dry-run --quiet --no-input \
             --disable-pip-version-check --ignore-installed --report /tmp/buildkit-pyenv/dry-run.json \
-            -r "$PYENV_REQUIREMENTS" >/dev/null 2>&1 || return 0
-        wanted=$("$PYENV_VENV/bin/python" -c 'import json, sys
+            -r "$PYENV_REQUIREMENTS" >/dev/null 2>&1 && "$PYENV_VENV/bin/python" -c 'import json, sys
 for item in json.load(open(sys.argv[1]))["install"]:
     name = item["metadata"]["name"].lower().replace("_", "-")
     if name in ("apache-airflow", "apache-airflow-task-sdk"):
-        print(name + "==" + item["metadata"]["version"])' /tmp/buildkit-pyenv/dry-run.json)
+        print(name + "==" + item["metadata"]["version"])' /tmp/buildkit-pyenv/dry-run.json) || wanted=
     fi
+    # Requirements that cannot be installed at all on this Python are named as written.
+    [ -n "$wanted" ] || wanted=$(grep -iE \
+        '^[[:space:]]*apache[-_.]airflow([-_.]task[-_.]sdk)?[[:space:]]*([<>=!~;[]|$)' \
+        "$PYENV_REQUIREMENTS" | tr -d ' \r') || wanted=
     [ -n "$wanted" ] || return 0
     # shellcheck disable=SC2086  # one requirement a line, shown on one
     say "error: PYENV --airflow $PYENV_REQUEST $PYENV_NAME: $PYENV_REQUIREMENTS_NAME asks for" \
