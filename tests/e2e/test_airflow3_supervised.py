@@ -230,6 +230,46 @@ def test_dags_test_ends_at_once_with_what_to_do(airflow):
     assert took < DAGS_TEST_TIMEOUT, "airflow dags test hung until the timeout"
 
 
+# Builds the @task.venv operators of both environments outside any DAG run, then refuses
+# every way of starting a process and asks them what ExternalPythonOperator probes for.
+NO_PROBES = """
+import subprocess
+
+from airflow.sdk import DAG
+from buildkit_frontend.airflow.decorator import venv_task
+
+def job(logical_date=None):
+    return 1
+
+with DAG("no_probes", schedule=None):
+    supervised = venv_task("supervised", job, task_id="supervised")().operator
+    unsupervised = venv_task("unsupervised", job, task_id="unsupervised")().operator
+
+started = []
+def refuse(*args, **kwargs):
+    started.append(args[0])
+    raise AssertionError(f"started {args[0]}")
+subprocess.check_output = subprocess.check_call = subprocess.Popen = refuse
+
+keys = set(supervised._iter_serializable_context_keys())
+unsupervised._execute_python_callable_in_subprocess = lambda path: "ran " + str(path)
+print(sorted({"logical_date", "dag_run", "params"} & keys), unsupervised.execute_callable())
+print("started", started)
+"""
+
+
+def test_no_probe_starts_the_interpreter(airflow):
+    """What Airflow's operator would ask the environment in subprocesses (its Airflow and
+    Python versions, pendulum) comes from the manifest: nothing is started before the run."""
+    status, output = airflow.run(f"python - <<'PY'\n{NO_PROBES}PY")
+    assert status == 0, output[-3000:]
+    assert (
+        "['dag_run', 'logical_date', 'params'] ran /home/astro/.venv/unsupervised/bin/python"
+        in output
+    )
+    assert "started []" in output
+
+
 @pytest.mark.parametrize(
     ("base", "flags", "requirements", "message"),
     [
