@@ -33,6 +33,7 @@ RECORD_KEYS = (
     "packages",
     "system_packages",
     "bundled_libraries",
+    "airflow",
 )
 #: The record's text fields besides name and interpreter (each may be null).
 RECORD_TEXT_KEYS = (

@@ -39,6 +39,8 @@ FLAGS = {
     "provider": "where the interpreter comes from: image or source",
     "installer": "what installs the requirements: uv or pip",
     "seed": "also install pip into the venv (uv venvs have none otherwise)",
+    "airflow": "also install what the base image's Airflow needs in the environment "
+    "(Airflow 3: its apache-airflow-task-sdk; Airflow 2: apache-airflow), pinned",
     "index-url": "the package index to install from (no credentials: use a secret)",
     "extra-index-url": "one more package index (no credentials: use a secret)",
     "trusted-host": "a host whose index may be plain HTTP or an untrusted certificate",
@@ -46,7 +48,7 @@ FLAGS = {
     "apt-file": "a context file listing such packages (an Astro project's packages.txt)",
 }
 #: Flags that may stand alone, meaning "on".
-_SWITCHES = {"seed"}
+_SWITCHES = {"seed", "airflow"}
 _CHOICES = {"provider": defaults.PROVIDERS, "installer": defaults.INSTALLERS}
 #: PEP 751's lock file names: pylock.toml, pylock.<name>.toml.
 _PYLOCK = re.compile(r"pylock(\.[^./]+)?\.toml")
@@ -73,6 +75,7 @@ class PyenvSpec:
     trusted_host: str | None = None  # --trusted-host
     apt: tuple[str, ...] = ()  # --apt: Debian packages the build needs
     apt_file: str | None = None  # --apt-file: a context file listing more
+    airflow: bool = False  # --airflow: the base image's Airflow (its Task SDK) installed too
 
     @property
     def variable(self) -> str:
@@ -195,6 +198,7 @@ def parse_pyenv(
         host,
         apt,
         apt_file,
+        flags.get("airflow") == "true",
     )
 
 

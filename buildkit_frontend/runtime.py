@@ -46,6 +46,15 @@ MAX_PROBLEMS_SHOWN = 3
 
 
 @dataclass(frozen=True)
+class AirflowRecord:
+    """What `PYENV --airflow` found in the base image and installed in the environment."""
+
+    base: str  # the base image's Airflow, e.g. "3.3.2" or "2.10.3+astro.1"
+    task_sdk: str | None  # the base's apache-airflow-task-sdk (Airflow 3), e.g. "1.3.2"
+    installed: tuple[str, ...] = ()  # the pins it added, e.g. ("apache-airflow-task-sdk==1.3.2",)
+
+
+@dataclass(frozen=True)
 class Environment:
     """One PYENV environment of the image."""
 
@@ -58,6 +67,8 @@ class Environment:
     requirements: str | None = None
     requirements_sha256: str | None = None
     packages: Mapping[str, str] = field(default_factory=dict)
+    #: What --airflow installed; None without the flag (or in an older image's record).
+    airflow: AirflowRecord | None = None
     in_manifest: bool = False
     in_environment: bool = False
     #: What is wrong with the manifest's record of it (its interpreter is then unknown).
@@ -347,6 +358,8 @@ def _entry(item: Any) -> tuple[Environment | None, str | None]:
     ):
         problem = problem or f"has 'packages': {_shown(packages)}, not names and versions"
         packages = {}
+    airflow, airflow_problem = _airflow_record(item.get("airflow"))
+    problem = problem or airflow_problem
     environment = Environment(
         name=name,
         interpreter=interpreter,
@@ -357,6 +370,7 @@ def _entry(item: Any) -> tuple[Environment | None, str | None]:
         requirements=texts["requirements"],
         requirements_sha256=texts["requirements_sha256"],
         packages=dict(packages),
+        airflow=airflow,
         in_manifest=True,
         record_error=problem,
         name_problem=name_problem,
@@ -364,6 +378,36 @@ def _entry(item: Any) -> tuple[Environment | None, str | None]:
     if problem is None or name_problem is not None:
         return environment, problem
     return environment, f"({_quoted(name)}) {problem}"
+
+
+def _airflow_record(value: Any) -> tuple[AirflowRecord | None, str | None]:
+    """A record's "airflow" (null, or what --airflow installed), and what is wrong with it."""
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        base, sdk, installed = value.get("base"), value.get("task_sdk"), value.get("installed")
+        if (
+            isinstance(base, str)
+            and (sdk is None or isinstance(sdk, str))
+            and isinstance(installed, list)
+            and all(isinstance(pin, str) for pin in installed)
+        ):
+            return AirflowRecord(base, sdk, tuple(installed)), None
+    return None, f"has 'airflow': {_shown(value)}, not what --airflow installed"
+
+
+def package_version(packages: Mapping[str, str], name: str) -> str | None:
+    """The version of distribution `name` among a record's `packages`, whichever way its
+    metadata spells the name (apache_airflow, Apache-Airflow)."""
+    wanted = _normalized(name)
+    for found, version in packages.items():
+        if _normalized(found) == wanted:
+            return version
+    return None
+
+
+def _normalized(name: str) -> str:
+    return "-".join(name.lower().replace("_", "-").replace(".", "-").split("-"))
 
 
 def _kind(value: Any) -> str:

@@ -20,6 +20,7 @@ FILES = (
     "buildkit_frontend/airflow/__init__.py",
     "buildkit_frontend/airflow/compat.py",
     "buildkit_frontend/airflow/decorator.py",
+    "buildkit_frontend/airflow/task_start.py",
 )
 
 

@@ -22,6 +22,7 @@ RUNTIME_FILES = {
     "buildkit_frontend/airflow/__init__.py",
     "buildkit_frontend/airflow/compat.py",
     "buildkit_frontend/airflow/decorator.py",
+    "buildkit_frontend/airflow/task_start.py",
 }
 
 

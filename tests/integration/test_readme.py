@@ -67,3 +67,30 @@ def test_not_found_example_is_the_real_message():
         assert shown == f"EnvironmentNotFound: {error}"
     else:
         raise AssertionError("no error")
+
+
+def test_runtime_3_airflow_example_checks(tmp_path):
+    (tmp_path / "Dockerfile").write_text(block_after("With Astro Runtime 3:"))
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "etl.txt").write_text("humanize\n")
+    done = subprocess.run([*CLI, "check"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_no_supervisor_example_is_the_real_message():
+    from buildkit_frontend.airflow.task_start import (
+        TargetFacts,
+        no_supervisor_message,
+        supervisor_problem,
+    )
+
+    class InProcessSupervisorComms:
+        pass
+
+    runner = type("task_runner", (), {"SUPERVISOR_COMMS": InProcessSupervisorComms()})
+    facts = TargetFacts("etl", 3, "3.3.2", "1.3.2", "3.3.0", None, None)
+    problem = supervisor_problem(facts, runner, {})
+    shown = block_after("fails the task at once:").strip()
+    assert shown == "NoSupervisorChannel: " + no_supervisor_message(
+        facts, problem, "load", "etl_dag"
+    )

@@ -93,6 +93,14 @@ def test_flags():
     assert spec.sha256 == digest.lower()
 
 
+def test_airflow_is_a_switch():
+    assert pyenv("--airflow 3.13 etl requirements.txt").airflow is True
+    assert pyenv("--airflow=false 3.13 etl").airflow is False
+    assert pyenv("3.13 etl").airflow is False
+    assert "--airflow=3.3.2 is not one of true, false" in error_of("--airflow=3.3.2 3.13 etl")
+    assert "--airflow is given twice" in error_of("--airflow --airflow 3.13 etl")
+
+
 def test_requirements_path_is_normalised():
     assert pyenv("3.13 a ./reqs//a.txt").requirements == "reqs/a.txt"
 

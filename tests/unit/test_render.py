@@ -150,3 +150,10 @@ def test_the_scripts_stage_is_counted_when_stages_are_renumbered():
     out = rendered("FROM img\nRUN one\nFROM img\nPYENV 3.13 a\nCOPY --from=0 /x /x\n").text
     stages = re.findall(r"^FROM .*$", out, re.M)
     assert stages.index("FROM img") == int(re.search(r"COPY --from=(\d+) /x", out).group(1))
+
+
+def test_airflow_flag_reaches_only_its_venv_step():
+    out = rendered("FROM img\nPYENV --airflow 3.13 with\nPYENV 3.13 without\n").text
+    steps = dict(re.findall(r"# buildkit-pyenv: venv (\w+) on .*?\n(.*?)\n\n", out, re.DOTALL))
+    assert "PYENV_AIRFLOW=1" in steps["with"]
+    assert "PYENV_AIRFLOW" not in steps["without"]

@@ -378,6 +378,86 @@ if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         gcc libc6-dev make pkg-config patchelf $apt_packages >/dev/null
 fi
+# --airflow: what the base image's Airflow needs in the environment, learned from the
+# base itself (this stage starts FROM it or its -base image): the first python on PATH is
+# asked for its apache-airflow and apache-airflow-task-sdk. Airflow 3 gets its Task SDK
+# (Variables, Connections, logs over the supervisor's channel), Airflow 2 apache-airflow
+# of its release (without Astro's +astro.N label): pinned, and resolved together with the
+# environment's own requirements (a lock must hold it already: checked after the install).
+airflow_probe='
+import importlib.metadata as metadata
+def version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+print(version("apache-airflow"), version("apache-airflow-task-sdk"))'
+airflow_base= airflow_sdk= airflow_pin= airflow_file=
+if [ "${PYENV_AIRFLOW:-0}" = 1 ]; then
+    airflow_fail() {
+        say "error: PYENV --airflow $PYENV_REQUEST $PYENV_NAME: $*"
+        exit 1
+    }
+    base_python=$(command -v python3 || command -v python || true)
+    [ -n "$base_python" ] || airflow_fail "the base image has no python on PATH" \
+        "($PATH) to ask which Airflow it has: --airflow needs a base image with Airflow" \
+        "(Astro Runtime, apache/airflow), or drop --airflow"
+    found=$(env -u LD_LIBRARY_PATH "$base_python" -c "$airflow_probe" 2>/dev/null) \
+        || airflow_fail "could not ask $base_python (the base image's first python on PATH)" \
+            "which Airflow it has"
+    # shellcheck disable=SC2086  # two words: the versions
+    set -- $found
+    [ "${1:--}" != - ] || airflow_fail "the base image has no Airflow: $base_python (its" \
+        "first python on PATH) has no apache-airflow. --airflow installs what the base's" \
+        "Airflow needs in the environment: build FROM an image with Airflow, or drop --airflow"
+    airflow_base=$1
+    case $airflow_base in
+    [01].* | 2.*)
+        airflow_pin="apache-airflow==${airflow_base%%+*}"
+        ;;
+    *)
+        [ "${2:--}" != - ] || airflow_fail "the base image's Airflow $airflow_base" \
+            "($base_python) has no apache-airflow-task-sdk to match"
+        airflow_sdk=$2
+        airflow_pin="apache-airflow-task-sdk==${airflow_sdk%%+*}"
+        ;;
+    esac
+    if [ -n "${PYENV_LOCK:-}" ]; then
+        say "--airflow: the base image has Airflow $airflow_base; the lock must hold $airflow_pin"
+    else
+        say "--airflow: the base image has Airflow $airflow_base: installing $airflow_pin with the requirements"
+        mkdir -p /tmp/buildkit-pyenv
+        airflow_file=/tmp/buildkit-pyenv/airflow-requirements.txt
+        printf '%s\n' "$airflow_pin" >"$airflow_file"
+    fi
+fi
+# What the environment's own requirements would install of Airflow without --airflow's
+# pin, when the install with it failed: a conflict is named with both versions.
+airflow_conflict() {
+    [ -n "$airflow_pin" ] && [ -n "$PYENV_REQUIREMENTS" ] || return 0
+    if [ "$PYENV_INSTALLER" = uv ]; then
+        wanted=$("$PYENV_UV" pip install --dry-run --python "$PYENV_VENV/bin/python" \
+            -r "$PYENV_REQUIREMENTS" 2>&1 | sed -n 's/^ + \(apache-airflow\(-task-sdk\)\{0,1\}==[^ ]*\)$/\1/p')
+    else
+        wanted=$("$PYENV_VENV/bin/python" -m pip install --dry-run --quiet --no-input \
+            --disable-pip-version-check --ignore-installed --report /tmp/buildkit-pyenv/dry-run.json \
+            -r "$PYENV_REQUIREMENTS" >/dev/null 2>&1 && "$PYENV_VENV/bin/python" -c 'import json, sys
+for item in json.load(open(sys.argv[1]))["install"]:
+    name = item["metadata"]["name"].lower().replace("_", "-")
+    if name in ("apache-airflow", "apache-airflow-task-sdk"):
+        print(name + "==" + item["metadata"]["version"])' /tmp/buildkit-pyenv/dry-run.json) || wanted=
+    fi
+    # Requirements that cannot be installed at all on this Python are named as written.
+    [ -n "$wanted" ] || wanted=$(grep -iE \
+        '^[[:space:]]*apache[-_.]airflow([-_.]task[-_.]sdk)?[[:space:]]*([<>=!~;[]|$)' \
+        "$PYENV_REQUIREMENTS" | tr -d ' \r') || wanted=
+    [ -n "$wanted" ] || return 0
+    # shellcheck disable=SC2086  # one requirement a line, shown on one
+    say "error: PYENV --airflow $PYENV_REQUEST $PYENV_NAME: $PYENV_REQUIREMENTS_NAME asks for" \
+        $wanted "(without the pin), but the base image's Airflow $airflow_base needs $airflow_pin in the" \
+        "environment: remove that requirement (--airflow installs it) or pin it to the base's"
+    exit 1
+}
 if [ "$PYENV_INSTALLER" = uv ]; then
     # uv reads its own settings; carry over the pip index settings a base image has.
     : "${UV_INDEX_URL:=${PIP_INDEX_URL:-}}" "${UV_EXTRA_INDEX_URL:=${PIP_EXTRA_INDEX_URL:-}}"
@@ -403,20 +483,53 @@ if [ "$PYENV_INSTALLER" = uv ]; then
         UV_PROJECT_ENVIRONMENT=$PYENV_VENV "$PYENV_UV" sync --locked --no-dev --no-editable \
             $exact --python "$PYENV_VENV/bin/python" \
             --project "$(dirname "$PYENV_REQUIREMENTS")" || failed
-    elif [ -n "$PYENV_REQUIREMENTS" ]; then
-        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked.
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with uv"
-        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" -r "$PYENV_REQUIREMENTS" \
-            || failed
+    elif [ -n "$PYENV_REQUIREMENTS$airflow_file" ]; then
+        # A requirements file or a pylock.toml (PEP 751), which uv installs as locked; and
+        # --airflow's pin, in the same resolution.
+        set --
+        [ -z "$PYENV_REQUIREMENTS" ] || set -- "$@" -r "$PYENV_REQUIREMENTS"
+        [ -z "$airflow_file" ] || set -- "$@" -r "$airflow_file"
+        say "installing ${PYENV_REQUIREMENTS_NAME:-$airflow_pin} into $PYENV_VENV with uv"
+        "$PYENV_UV" pip install --python "$PYENV_VENV/bin/python" "$@" \
+            || { airflow_conflict; failed; }
     fi
 else
     say "creating $PYENV_VENV on $version"
     "$python" -m venv "$PYENV_VENV"
-    if [ -n "$PYENV_REQUIREMENTS" ]; then
-        say "installing $PYENV_REQUIREMENTS_NAME into $PYENV_VENV with pip"
+    if [ -n "$PYENV_REQUIREMENTS$airflow_file" ]; then
+        set --
+        [ -z "$PYENV_REQUIREMENTS" ] || set -- "$@" -r "$PYENV_REQUIREMENTS"
+        [ -z "$airflow_file" ] || set -- "$@" -r "$airflow_file"
+        say "installing ${PYENV_REQUIREMENTS_NAME:-$airflow_pin} into $PYENV_VENV with pip"
         "$PYENV_VENV/bin/python" -m pip install --no-input --disable-pip-version-check \
-            --progress-bar=off --no-compile -r "$PYENV_REQUIREMENTS" || failed
+            --progress-bar=off --no-compile "$@" || { airflow_conflict; failed; }
     fi
+fi
+# --airflow: what the environment now holds must be the base's release (a lock, or a
+# requirement of apache-airflow beside the Task SDK, could give another).
+airflow_installed=
+if [ -n "$airflow_pin" ]; then
+    # shellcheck disable=SC2046  # two words: the versions
+    set -- $("$PYENV_VENV/bin/python" -c "$airflow_probe")
+    case $airflow_pin in
+    apache-airflow==*) has=$1 name=apache-airflow ;;
+    *) has=$2 name=apache-airflow-task-sdk ;;
+    esac
+    if [ "${has%%+*}" != "${airflow_pin#*==}" ]; then
+        what="$name $has"
+        [ "$has" != - ] || what="no $name"
+        say "error: PYENV --airflow $PYENV_REQUEST $PYENV_NAME: the environment has $what," \
+            "but the base image's Airflow $airflow_base needs $airflow_pin:" \
+            "${PYENV_LOCK:+lock it in $PYENV_REQUIREMENTS_NAME, or }remove the requirement that asks for another"
+        exit 1
+    fi
+    if [ -n "$airflow_sdk" ] && [ "$1" != - ] && [ "${1%%+*}" != "${airflow_base%%+*}" ]; then
+        say "error: PYENV --airflow $PYENV_REQUEST $PYENV_NAME: the environment has" \
+            "apache-airflow $1, but the base image has Airflow $airflow_base: remove" \
+            "apache-airflow from $PYENV_REQUIREMENTS_NAME (the Task SDK is what tasks need) or pin it to ${airflow_base%%+*}"
+        exit 1
+    fi
+    [ -n "${PYENV_LOCK:-}" ] || airflow_installed=$airflow_pin
 fi
 if [ -n "$apt_packages" ]; then
     # Libraries the venv's extensions link from the packages just installed (not in the
@@ -455,7 +568,8 @@ fi
 # builder could write into (README: Cache mounts and trust). A module that does not
 # compile is reported, as the installers would, without failing the build. It runs in
 # the process that then writes the record: one interpreter start fewer.
-PYENV_APT_PACKAGES=$apt_packages "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
+PYENV_APT_PACKAGES=$apt_packages PYENV_AIRFLOW_BASE=$airflow_base PYENV_AIRFLOW_TASK_SDK=$airflow_sdk \
+    PYENV_AIRFLOW_INSTALLED=$airflow_installed "$PYENV_VENV/bin/python" - "$PYENV_BYTECODE" \
     "$PYENV_VENV/lib" <<'PYENV_RECORD_EOF'
 import hashlib, importlib.metadata, json, os, platform, runpy, sys
 
@@ -469,6 +583,14 @@ if requirements:
         digest = hashlib.sha256(handle.read()).hexdigest()
 packages = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
 libs = os.path.join(env["PYENV_VENV"], "lib", "buildkit-pyenv-libs")
+# What --airflow found in the base image and installed (null without the flag).
+airflow = None
+if env.get("PYENV_AIRFLOW_BASE"):
+    airflow = dict(
+        base=env["PYENV_AIRFLOW_BASE"],
+        task_sdk=env.get("PYENV_AIRFLOW_TASK_SDK") or None,
+        installed=env.get("PYENV_AIRFLOW_INSTALLED", "").split(),
+    )
 record = {
     "name": env["PYENV_NAME"],
     "variable": env["PYENV_VARIABLE"],
@@ -485,6 +607,7 @@ record = {
     "packages": dict(sorted(packages.items(), key=lambda item: item[0].lower())),
     "system_packages": env.get("PYENV_APT_PACKAGES", "").split(),
     "bundled_libraries": sorted(os.listdir(libs)) if os.path.isdir(libs) else [],
+    "airflow": airflow,
 }
 with open(os.path.join(env["PYENV_VENV"], env["PYENV_RECORD"]), "w") as out:
     json.dump(record, out, indent=2, sort_keys=True)
