@@ -366,7 +366,9 @@ cd "$PYENV_CONTEXT"
 # into the venv below, so the final image needs none of them.
 apt_packages=
 if [ -n "${PYENV_APT:-}${PYENV_APT_FILE:-}" ]; then
-    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || sed 's/#.*//' "$PYENV_APT_FILE")"
+    # The file as the render read it (requirements.package_list): CRs dropped, # to the
+    # end of a line a comment (bytes, whatever the locale), words split at IFS.
+    apt_packages="${PYENV_APT:-} $([ -z "${PYENV_APT_FILE:-}" ] || LC_ALL=C tr -d '\r' <"$PYENV_APT_FILE" | LC_ALL=C sed 's/#.*//')"
     apt_packages=$(echo $apt_packages)
     ldconfig -p | awk 'NR > 1 { print $1 }' | sort -u >/tmp/buildkit-pyenv/base-libs
     say "installing $apt_packages (and a C compiler) to build $PYENV_NAME"
