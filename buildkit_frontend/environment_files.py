@@ -160,8 +160,10 @@ _LOCK_HINTS = {
 #: and Python's TOML reader takes time quadratic in the parts of one key.
 MAX_KEY_PARTS = 32
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
-#: A dotted key (or a quoted string, or a bare word, taken as a key of one part).
-_DOTTED_KEY = re.compile(rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*")
+#: A dotted key (or a quoted string, or a bare word, taken as a key of one part), read at
+#: most MAX_KEY_PARTS + 1 parts at a time: the matches do not overlap, and none holds
+#: more parts than that, so reading them all is linear however long a key is.
+_KEY_RUN = re.compile(rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{0,{MAX_KEY_PARTS}}}")
 _KEY_PARTS = re.compile(_KEY_PART)
 
 
@@ -181,13 +183,12 @@ def _check_lock(spec: PyenvSpec, data: bytes) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise fail(f"is not UTF-8 text (byte {error.start})") from None
-    for key in _DOTTED_KEY.finditer(text):
-        parts = len(_KEY_PARTS.findall(key.group()))
-        if parts > MAX_KEY_PARTS:
+    for key in _KEY_RUN.finditer(text):
+        if len(_KEY_PARTS.findall(key.group())) > MAX_KEY_PARTS:
             line = text.count("\n", 0, key.start()) + 1
             raise fail(
-                f"has a key of {parts} parts on line {line}: not a lock file uv or pip "
-                f"writes (their keys have at most a few, this check {MAX_KEY_PARTS})"
+                f"has a key of more than {MAX_KEY_PARTS} parts on line {line}: not a lock "
+                "file uv or pip writes (their keys have a few)"
             )
     try:
         document = loads(text)
