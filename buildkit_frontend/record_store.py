@@ -11,8 +11,8 @@ Whoever can write a record decides what the next `buildkit-pyenv build` hands to
   the key, is detected before it is unmarshalled.
 Anything else is passed over with a one-line note, and the build renders as usual.
 
-Built-in modules only on the read path (hashlib and hmac are imported when a record is
-there to check), as render_cache's fast path needs.
+Built-in modules only on the read path (sha256.py: CPython's own SHA-256, not OpenSSL's),
+as render_cache's fast path needs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 from .cache_paths import cache_root
+from .sha256 import compare_digest, hmac_sha256, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -135,18 +136,14 @@ def _make_private(path: str) -> None:
 
 
 def _mac(key: bytes, payload: bytes) -> bytes:
-    import hmac
-
-    return hmac.digest(key, payload, "sha256")
+    return hmac_sha256(key, payload)
 
 
 def record_name(words: list[str]) -> str:
     """The file name of the record of `words` (the working directory and the command
     line): a keyless digest, as the name only finds a record; the MAC vouches for it."""
-    import hashlib
-
     key = "\0".join(words).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(key).hexdigest()[:32] + ".record"
+    return sha256(key).hexdigest()[:32] + ".record"
 
 
 def load(name: str) -> Any:
@@ -157,13 +154,11 @@ def load(name: str) -> Any:
     directory = _check_store()
     data = _read_private(os.path.join(directory, name), MAX_RECORD_BYTES)
     key = _key(create=False)
-    import hmac
-
     head, mac = data[: len(MAGIC)], data[len(MAGIC) : len(MAGIC) + _MAC_BYTES]
     payload = data[len(MAGIC) + _MAC_BYTES :]
     if head != MAGIC:
         raise Untrusted(f"{name} is not a record of this version")
-    if not hmac.compare_digest(mac, _mac(key, payload)):
+    if not compare_digest(mac, _mac(key, payload)):
         raise Untrusted(f"{name} was changed after it was written, or not written here")
     try:
         return marshal.loads(payload)

@@ -21,7 +21,7 @@ another user could have written or changed is not used. What cannot be checked c
 (a symlink on a context path, an engine that is not on a unix socket, a Dockerfile on
 standard input) is never recorded: that build renders.
 
-Only modules built into the interpreter (and hashlib) are imported on the way to docker,
+Only modules built into the interpreter are imported on the way to docker (sha256.py),
 and the engine is asked over a bare socket (engine.probe).
 """
 
@@ -64,14 +64,21 @@ def _wanted(argv: Sequence[str]) -> bool:
     return not any(arg.split("=")[0] in REDO_OPTIONS for arg in argv)
 
 
+#: Subpackages the CLI never runs (the BuildKit frontend, the Airflow side): their code
+#: cannot change a render, so it does not name one (tests/unit/test_render_cache.py holds
+#: this to the modules a render imports).
+NOT_RUN_BY_THE_CLI = ("gateway", "airflow", "__pycache__")
+
+
 def code_stamp() -> str:
-    """What names this tool's code: the content of every file of the package (its
-    subpackages and templates too, never sizes or times), the Python running it, and the
-    distributions installed beside it (their dist-info names carry their versions)."""
+    """What names this tool's code: the content of every file the CLI runs (the
+    package's modules, its subpackages but NOT_RUN_BY_THE_CLI, the templates; never
+    sizes or times), the Python running it, and the distributions installed beside it
+    (their dist-info names carry their versions)."""
     here = os.path.dirname(os.path.abspath(__file__))
     parts: list[Any] = [__version__, FORMAT, sys.version, sys.executable]
     checksum = 0
-    roots = [here, os.path.join(here, "..", "templates")]  # templates: in a source tree
+    roots = [here, os.path.join(here, "..", "templates")]  # templates/: a source checkout
     while roots:
         directory = roots.pop()
         try:
@@ -79,13 +86,17 @@ def code_stamp() -> str:
         except OSError:
             continue
         for entry in entries:
-            if entry.name == "__pycache__":
-                continue
             if entry.is_dir(follow_symlinks=False):
-                roots.append(entry.path)
+                if entry.name not in NOT_RUN_BY_THE_CLI and directory == here:
+                    roots.append(entry.path)
             elif entry.is_file():
-                with open(entry.path, "rb") as handle:
-                    checksum = zlib.crc32(handle.read(), zlib.crc32(entry.path.encode(), checksum))
+                checksum = zlib.crc32(entry.path.encode(), checksum)
+                descriptor = os.open(entry.path, os.O_RDONLY)
+                try:
+                    while chunk := os.read(descriptor, 1 << 20):
+                        checksum = zlib.crc32(chunk, checksum)
+                finally:
+                    os.close(descriptor)
     parts.append(checksum)
     for entry in sys.path:
         # Where libraries are installed; not the script's directory or the working one.
@@ -99,16 +110,16 @@ def code_stamp() -> str:
 
 def digest(data: bytes) -> str:
     """The SHA-256 a record keeps instead of text it only compares."""
-    import hashlib
+    from .sha256 import sha256
 
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()
 
 
 def file_signature(path: str) -> str | None:
     """A file as a reader that follows links sees it: the SHA-256 of its content, or
     None when it is missing. Anything but a regular file (a directory, a FIFO, a device)
     is Uncheckable, and never blocks the check (O_NONBLOCK)."""
-    import hashlib
+    from .sha256 import sha256
 
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -119,7 +130,7 @@ def file_signature(path: str) -> str | None:
     try:
         if (os.fstat(descriptor).st_mode & 0o170000) != 0o100000:
             raise Uncheckable(f"{path} is not a regular file")
-        hashed = hashlib.sha256()
+        hashed = sha256()
         while chunk := os.read(descriptor, 1 << 20):
             hashed.update(chunk)
     except OSError as error:

@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import os
 import stat
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -154,3 +155,29 @@ def test_what_cannot_be_checked_is_never_kept(cache: Path, facts: Facts, host) -
     (cache / "linked").symlink_to("real")
     render_cache.save(["build", "."], loaded(cache, facts, host), {**RUN, "context": str(cache)})
     assert records(cache) == []
+
+
+def test_the_code_stamp_covers_every_module_a_render_runs(tmp_path: Path) -> None:
+    """Render in a fresh process, then check that each module of the package it
+    imported is in a directory code_stamp reads."""
+    import subprocess
+
+    (tmp_path / "Dockerfile").write_text("FROM img\nPYENV 3.13 a requirements.txt\n")
+    (tmp_path / "requirements.txt").write_text("six\n")
+    script = (
+        "import sys\n"
+        "from buildkit_frontend import cli\n"
+        "cli.main(sys.argv[1:], standalone_mode=False)\n"
+        "for name, module in list(sys.modules.items()):\n"
+        "    if name.startswith('buildkit_frontend') and getattr(module, '__file__', None):\n"
+        "        print(module.__file__, file=sys.stderr)\n"
+    )
+    args = ["render", "--build-arg", "PYENV_DEBIAN_RELEASE=bookworm", str(tmp_path / "Dockerfile")]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+    )
+    used = [Path(line) for line in done.stderr.splitlines() if line.endswith(".py")]
+    package = Path(render_cache.__file__).parent
+    skipped = {package / name for name in render_cache.NOT_RUN_BY_THE_CLI}
+    assert len(used) > 10 and not [path for path in used if path.parent in skipped]
+    assert all(path.parent == package or path.parent.parent == package for path in used)
