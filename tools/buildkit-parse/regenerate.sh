@@ -10,22 +10,7 @@ fixtures="$here/../../tests/fixtures/buildkit-parse"
 # shellcheck source=../buildkit-go-env.sh
 . "$here/../buildkit-go-env.sh"
 
-# BuildKit's parser imports util/stack, which brings these modules (from vendor/).
-modules="github.com/pkg/errors github.com/containerd/typeurl/v2 google.golang.org/protobuf
-    github.com/planetscale/vtprotobuf"
-third_party="$here/third_party"
-rm -rf "$third_party"
-mkdir -p "$third_party/github.com/moby/buildkit"
-git --git-dir="$git_dir" archive "$rev" frontend/dockerfile/parser frontend/dockerfile/command \
-    frontend/dockerfile/shell util/stack \
-    | tar -x -C "$third_party/github.com/moby/buildkit" --exclude='*_test.go' --exclude='testfile*'
-printf 'module github.com/moby/buildkit\n\ngo 1.22\n' > "$third_party/github.com/moby/buildkit/go.mod"
-for module in $modules; do
-    git --git-dir="$git_dir" archive "$rev" "vendor/$module" \
-        | tar -x -C "$third_party" --strip-components=1
-    printf 'module %s\n\ngo 1.22\n' "$module" > "$third_party/$module/go.mod"
-done
-commit=$(git --git-dir="$git_dir" rev-parse "$rev")
+vendor_parser "$here"
 
 cd "$here"
 GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod "$GO" build -o buildkit-parse .
