@@ -642,27 +642,27 @@ def _go_template_name(text: str) -> tuple[str, str] | None:
     return name, text[end:]
 
 
+#: The characters Go's strconv.Quote writes as a backslash escape of their own.
+_GO_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\v": "\\v",
+}
+
+
 def _go_quote(text: str) -> str:
     """Go's %q of `text` (strconv.Quote), for BuildKit's messages."""
     out = ['"']
     for char in text:
         code = ord(char)
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\r":
-            out.append("\\r")
-        elif char == "\a":
-            out.append("\\a")
-        elif char == "\b":
-            out.append("\\b")
-        elif char == "\f":
-            out.append("\\f")
-        elif char == "\v":
-            out.append("\\v")
+        if char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
         elif char.isprintable() or char == " ":
             out.append(char)
         elif code < 0x10000:

@@ -46,16 +46,23 @@ def store_dir() -> str:
     return os.path.join(cache_root(), "builds")
 
 
+def _check_owned(path: str, status: os.stat_result, kind: int, what: str, loose: int) -> None:
+    """`status` (of `path`) is a `kind` (S_IFDIR, S_IFREG bits) of this user's with none
+    of the `loose` mode bits; Untrusted, saying which, when not."""
+    if (status.st_mode & 0o170000) != kind:
+        raise Untrusted(f"{path} is not {what}")
+    if status.st_uid != os.geteuid():
+        raise Untrusted(f"{path} belongs to uid {status.st_uid}, not to this user")
+    if status.st_mode & loose:
+        mode = f"mode {status.st_mode & 0o777:o}"
+        problem = "may be written by others" if loose == 0o022 else "is not private"
+        raise Untrusted(f"{path} {problem} ({mode})")
+
+
 def _check_directory(path: str) -> None:
     """`path` is a directory of this user's that no one else may write; Untrusted if not,
     FileNotFoundError when it is missing."""
-    status = os.lstat(path)
-    if (status.st_mode & 0o170000) != 0o040000:
-        raise Untrusted(f"{path} is not a directory (a symlink?)")
-    if status.st_uid != os.geteuid():
-        raise Untrusted(f"{path} belongs to uid {status.st_uid}, not to this user")
-    if status.st_mode & 0o022:
-        raise Untrusted(f"{path} may be written by others (mode {status.st_mode & 0o777:o})")
+    _check_owned(path, os.lstat(path), 0o040000, "a directory (a symlink?)", 0o022)
 
 
 def _check_store() -> str:
@@ -77,12 +84,7 @@ def _read_private(path: str, limit: int) -> bytes:
         raise Untrusted(f"{path} cannot be opened safely: {error.strerror}") from None
     try:
         status = os.fstat(descriptor)
-        if (status.st_mode & 0o170000) != 0o100000:
-            raise Untrusted(f"{path} is not a regular file")
-        if status.st_uid != os.geteuid():
-            raise Untrusted(f"{path} belongs to uid {status.st_uid}, not to this user")
-        if status.st_mode & 0o077:
-            raise Untrusted(f"{path} is not private (mode {status.st_mode & 0o777:o})")
+        _check_owned(path, status, 0o100000, "a regular file", 0o077)
         if status.st_size > limit:
             raise Untrusted(f"{path} has {status.st_size} bytes, more than a record has")
         chunks = []

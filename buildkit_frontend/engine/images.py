@@ -50,12 +50,13 @@ def image_environments(image: str, engine: Engine | None = None) -> ImageEnviron
     )
 
 
-def base_os(engine: Engine, image: str) -> BaseOS:
+def base_os(engine: Engine, image: str, inspected: dict[str, Any] | None = None) -> BaseOS:
     """The OS of `image`, from its os-release file, read without running it (once per
     image ID: then from this user's cache); unknown, saying why, when the engine does
-    not have the image or the image has no os-release. An engine that cannot be asked is
+    not have the image or the image has no os-release. `inspected` is the engine's
+    inspection of it, when the caller has it already. An engine that cannot be asked is
     an EngineError."""
-    found = engine.image(image)
+    found = inspected if inspected is not None else engine.image(image)
     if found is None:
         return BaseOS(
             unknown_because=f"it is not in the engine at {engine.endpoint}; "
@@ -237,7 +238,7 @@ class EngineImages:
         found_os = None
         if OS_RELEASE in wanted:
             try:
-                found_os = base_os(self.engine, reference)
+                found_os = base_os(self.engine, reference, inspected)
             except EngineError as error:
                 found_os = BaseOS(unknown_because=error.message)
         return ImageFacts(

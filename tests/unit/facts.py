@@ -16,10 +16,8 @@ class Images:
     def __init__(self, os: BaseOS, onbuild: Mapping[str, list[str]] | None = None) -> None:
         self.os = os
         self.onbuild = onbuild
-        self.asked: list[tuple[str, frozenset[str]]] = []
 
     def image(self, reference: str, wanted: frozenset[str]) -> ImageFacts:
-        self.asked.append((reference, wanted))
         triggers = None if self.onbuild is None else self.onbuild.get(reference)
         # Triggers not given are not known, and nothing says why: no note is due.
         return ImageFacts(

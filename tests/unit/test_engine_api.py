@@ -478,6 +478,8 @@ def test_engine_images_gives_the_facts_a_render_needs(fake: FakeEngine) -> None:
     source = images.EngineImages(fake_engine(fake).endpoint)
     found = source.image("triggered:1", frozenset({OS_RELEASE}))
     assert found.onbuild == ("RUN make",) and found.id is not None
+    inspections = [r for r in fake.requests if r[:2] == ("GET", "/images/triggered:1/json")]
+    assert len(inspections) == 1  # the os-release look-up reuses the inspection
     assert found.os is not None and found.os.debian_release == "trixie"
     plain = source.image("plain:1", frozenset())
     assert plain.onbuild == () and plain.os is None  # the os-release was not asked for
